@@ -1,0 +1,117 @@
+#include "storage/database.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+#include "storage/internal/rocks_status.h"
+
+namespace berth::storage {
+
+using internal::FromRocks;
+
+namespace {
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
+                                           const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  if (name == kChunkDataFamily) {
+    // Records are compressed and checksummed already: store them once, in blob files.
+    cf.compression = rocksdb::kNoCompression;
+    cf.enable_blob_files = true;
+    cf.min_blob_size = 512;
+    cf.blob_file_size = 256u << 20;
+    cf.blob_compression_type = rocksdb::kNoCompression;
+    cf.enable_blob_garbage_collection = true;
+    cf.blob_garbage_collection_age_cutoff = 0.25;
+    cf.write_buffer_size = 128u << 20;
+  } else {
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.write_buffer_size = 32u << 20;
+  }
+  return cf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                 const DatabaseOptions& options) {
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1u << 20;
+  db_options.keep_log_file_num = 4;
+  if (options.env) db_options.env = options.env;
+
+  // Every family that exists must be opened; add ours and the caller's.
+  std::vector<std::string> names;
+  rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, path, &names);
+  if (!listed.ok()) {
+    if (!options.create_if_missing) return FromRocks("open database " + path, listed);
+    names = {rocksdb::kDefaultColumnFamilyName};
+  }
+  for (const std::string& wanted : {std::string(kMetaFamily), std::string(kChunkIndexFamily),
+                                    std::string(kChunkDataFamily)}) {
+    if (std::find(names.begin(), names.end(), wanted) == names.end()) names.push_back(wanted);
+  }
+  for (const std::string& wanted : options.extra_families) {
+    if (std::find(names.begin(), names.end(), wanted) == names.end()) names.push_back(wanted);
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, FamilyOptions(name, cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+  if (!s.ok()) return FromRocks("open database " + path, s);
+
+  std::unique_ptr<Database> database(new Database());
+  database->path_ = path;
+  database->db_.reset(raw);
+  for (size_t i = 0; i < names.size(); ++i) database->families_[names[i]] = handles[i];
+  return database;
+}
+
+Database::~Database() { Close().IgnoreError(); }
+
+rocksdb::ColumnFamilyHandle* Database::Family(const std::string& name) const {
+  auto it = families_.find(name);
+  return it == families_.end() ? nullptr : it->second;
+}
+
+Status Database::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions options;
+  options.sync = sync;
+  return FromRocks("write batch", db_->Write(options, batch));
+}
+
+Status Database::SyncWal() { return FromRocks("sync WAL", db_->SyncWAL()); }
+
+Status Database::Close() {
+  if (!db_) return Status::Ok();
+  Status result;
+  for (auto& [name, handle] : families_) {
+    rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
+    if (!s.ok() && result.ok()) result = FromRocks("close family " + name, s);
+  }
+  families_.clear();
+  rocksdb::Status s = db_->Close();
+  if (!s.ok() && result.ok()) result = FromRocks("close database " + path_, s);
+  db_.reset();
+  return result;
+}
+
+}  // namespace berth::storage

@@ -1,0 +1,70 @@
+#ifndef BERTH_STORAGE_DATABASE_H_
+#define BERTH_STORAGE_DATABASE_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace berth::storage {
+
+// Column families the chunk store owns.
+inline constexpr char kMetaFamily[] = "meta";           // store format and key fingerprints
+inline constexpr char kChunkIndexFamily[] = "chunk_index";  // id -> ChunkIndexEntry (small)
+inline constexpr char kChunkDataFamily[] = "chunk_data";    // id -> record (blob files)
+
+struct DatabaseOptions {
+  // Column families other modules keep in the same database (fs/ its inodes, dentries and
+  // extents), created when missing, so that one WriteBatch spans them and the chunks.
+  std::vector<std::string> extra_families;
+  // Shared LRU block cache for index and filter blocks. Default: 128 MiB.
+  size_t block_cache_bytes = 128u << 20;
+  // Create the database when the directory holds none. Default: true.
+  bool create_if_missing = true;
+  // For fault injection in tests; null means the default environment.
+  rocksdb::Env* env = nullptr;
+};
+
+// One RocksDB database per node with its column families. Chunk data lives in blob files (no
+// RocksDB compression: records are compressed already, and blob GC reclaims swept space); every
+// family has bloom filters, so has(id) is usually answered without touching disk.
+// Thread-safe, like rocksdb::DB.
+class Database {
+ public:
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  // The handle of a family this database was opened with; null if unknown.
+  rocksdb::ColumnFamilyHandle* Family(const std::string& name) const;
+
+  // Applies the batch atomically: after a crash either all of it is visible or none.
+  // sync: wait for the WAL to reach the disk (fsync) before returning.
+  Status Write(rocksdb::WriteBatch* batch, bool sync = false);
+  // Forces the WAL to disk: what was written before survives power loss.
+  Status SyncWal();
+  // Flushes memtables, then closes. Errors on the way are returned; the destructor closes too.
+  Status Close();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Database() = default;
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  // Destroyed before db_.
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> families_;
+};
+
+}  // namespace berth::storage
+
+#endif  // BERTH_STORAGE_DATABASE_H_
