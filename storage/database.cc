@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "base/file.h"
+#include "storage/internal/rocks_logger.h"
 #include "storage/internal/rocks_status.h"
 
 namespace berth::storage {
@@ -45,6 +47,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const DatabaseOptions& options) {
+  // RocksDB logs an error when a new database's directory does not exist yet; make it first.
+  if (options.create_if_missing) RETURN_IF_ERROR(MakeDirs(path, 0700));
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -53,6 +57,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   db_options.bytes_per_sync = 1u << 20;
   db_options.keep_log_file_num = 4;
   if (options.env) db_options.env = options.env;
+  db_options.info_log = std::make_shared<internal::SpdlogRocksLogger>();
 
   // Every family that exists must be opened; add ours and the caller's.
   std::vector<std::string> names;

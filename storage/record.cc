@@ -36,12 +36,6 @@ ZSTD_DCtx* ThreadDCtx() {
   return ctx.get();
 }
 
-// XXH3-64 of the payload, seeded with header bytes [0..8) read as a little-endian u64, so a
-// flipped bit in the version, kind, flags or length fails the check as well.
-uint64_t Checksum(const uint8_t* header, ByteView payload) {
-  return XXH3_64bits_withSeed(payload.data(), payload.size(), DecodeFixed64(header));
-}
-
 Status Corrupt(std::string what) { return DataLossError("corrupt record: " + what); }
 
 // Associated data for the AEAD: the chunk id and the first 8 header bytes.
@@ -51,6 +45,11 @@ void MakeAad(const ChunkId& id, const uint8_t* header, uint8_t* aad) {
 }
 
 }  // namespace
+
+// The seed makes a flipped bit in the version, kind, flags or length fail the check as well.
+uint64_t RecordChecksum(const uint8_t* header, ByteView payload) {
+  return XXH3_64bits_withSeed(payload.data(), payload.size(), DecodeFixed64(header));
+}
 
 const char* ChunkKindName(ChunkKind kind) {
   switch (kind) {
@@ -81,7 +80,7 @@ Result<RecordHeader> CheckRecord(ByteView record) {
     return Corrupt("plaintext length " + std::to_string(header.plaintext_size) + " over the limit");
   }
   ByteView payload = record.subspan(kRecordHeaderSize);
-  if (DecodeFixed64(h + 8) != Checksum(h, payload)) return Corrupt("checksum mismatch");
+  if (DecodeFixed64(h + 8) != RecordChecksum(h, payload)) return Corrupt("checksum mismatch");
   return header;
 }
 
@@ -110,7 +109,9 @@ void RecordCodec::Encode(const ChunkId& id, ChunkKind kind, ByteView plaintext, 
       body_size = n;
     }
   }
-  if (!(flags & kFlagCompressed)) std::memcpy(body, plaintext.data(), plaintext.size());
+  if (!(flags & kFlagCompressed) && !plaintext.empty()) {
+    std::memcpy(body, plaintext.data(), plaintext.size());
+  }
 
   if (key_) flags |= kFlagEncrypted;
   h[0] = kRecordVersion;
@@ -131,7 +132,7 @@ void RecordCodec::Encode(const ChunkId& id, ChunkKind kind, ByteView plaintext, 
     payload_size = kNonceSize + cipher_size;
   }
   out->resize(kRecordHeaderSize + payload_size);
-  EncodeFixed64(h + 8, Checksum(h, ByteView(*out).subspan(kRecordHeaderSize)));
+  EncodeFixed64(h + 8, RecordChecksum(h, ByteView(*out).subspan(kRecordHeaderSize)));
 }
 
 Status RecordCodec::Decode(const ChunkId& id, ByteView record, RecordHeader* header,
@@ -167,7 +168,7 @@ Status RecordCodec::Decode(const ChunkId& id, ByteView record, RecordHeader* hea
     if (payload.size() != header->plaintext_size) {
       return Corrupt("raw payload length differs from header");
     }
-    std::memcpy(plaintext->data(), payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(plaintext->data(), payload.data(), payload.size());
   }
   return Status::Ok();
 }

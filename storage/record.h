@@ -39,6 +39,10 @@ struct RecordHeader {
   uint32_t plaintext_size = 0;
 };
 
+// XXH3-64 of `payload` seeded with the 8 header bytes at `header`, read as a little-endian u64:
+// the checksum at bytes [8..16).
+uint64_t RecordChecksum(const uint8_t* header, ByteView payload);
+
 // Parses the header and checks the XXH3 checksum over header and payload: the fast check,
 // which needs no key. DataLoss if anything is off.
 Result<RecordHeader> CheckRecord(ByteView record);
