@@ -230,9 +230,9 @@ Result<std::unique_ptr<DataDir>> OpenStore(const std::string& path) {
   return DataDir::Open(path, DataDirOptions());
 }
 
-// Writes the memtables out to SST and blob files and waits. DataDir::Close does not flush (the
-// WAL is replayed on the next open), so without this a benchmark that writes less than a
-// memtable would never pay for the blob file write, which every stored byte costs eventually.
+// Writes the memtables out to SST and blob files and waits. Explicit rather than left to
+// DataDir::Close, which has not always flushed: a benchmark that writes less than a memtable
+// must still pay for the blob file write, which every stored byte costs eventually.
 Status FlushAll(DataDir& dir) {
   std::vector<rocksdb::ColumnFamilyHandle*> families;
   for (const char* name : {kMetaFamily, kChunkIndexFamily, kChunkDataFamily}) {
@@ -329,8 +329,8 @@ void BM_StorePutDuplicate(benchmark::State& state, Corpus corpus) {
 }
 
 // Reads every chunk of the corpus back (index lookup, blob read, checksum, decompress) from a
-// store that was written, closed and reopened, so reads come from blob files, not memtables.
-// The blob files sit in the page cache: this is the CPU cost of a read, not the disk's.
+// store that was written, flushed, closed and reopened, so reads come from blob files, not
+// memtables. The blob files sit in the page cache: this is the CPU cost of a read, not the disk's.
 void BM_StoreGet(benchmark::State& state, Corpus corpus) {
   const std::vector<ByteView> chunks = Chunks(corpus);
   TempDir tmp;

@@ -111,6 +111,7 @@ int RunIngest(const GlobalFlags& g, const StoreFlags& f) {
   auto dir = OpenDataDir(f, /*create=*/true);
   if (!dir.ok()) return ReportFailure(g, dir.status());
   storage::Chunker chunker;
+  storage::FileIngester ingester((*dir)->chunks(), chunker);
   auto start = std::chrono::steady_clock::now();
   double cpu_start = CpuSeconds();
   uint64_t files = 0, bytes = 0, chunks = 0, new_chunks = 0, new_stored = 0;
@@ -125,7 +126,7 @@ int RunIngest(const GlobalFlags& g, const StoreFlags& f) {
     const std::string path = it->path().string();
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd.valid()) return ReportFailure(g, PosixError("open " + path, errno));
-    auto file = storage::IngestFile((*dir)->chunks(), chunker, fd.get(), path);
+    auto file = ingester.Ingest(fd.get(), path);
     if (!file.ok()) return ReportFailure(g, file.status());
     ++files;
     bytes += file->size;

@@ -21,7 +21,8 @@ class IngestTest : public StoreTest {
     std::string path = dir_.Sub("input");
     EXPECT_OK(WriteFileAtomically(path, content));
     UniqueFd fd(open(path.c_str(), O_RDONLY));
-    auto file = IngestFile(*store_, chunker_, fd.get(), path, /*batch_bytes=*/100000);
+    FileIngester ingester(*store_, chunker_, /*batch_bytes=*/100000);
+    auto file = ingester.Ingest(fd.get(), path);
     EXPECT_TRUE(file.ok()) << file.status().ToString();
     return file.ok() ? *file : IngestedFile{};
   }
@@ -73,7 +74,8 @@ TEST_F(IngestTest, EmptyFileHasNoChunks) {
 
 TEST_F(IngestTest, ReadErrorIsReported) {
   UniqueFd fd(open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY));
-  auto file = IngestFile(*store_, chunker_, fd.get(), "a directory");
+  FileIngester ingester(*store_, chunker_);
+  auto file = ingester.Ingest(fd.get(), "a directory");
   EXPECT_EQ(file.status().ToErrno(), EISDIR);
 }
 
