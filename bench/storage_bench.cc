@@ -226,21 +226,15 @@ void BM_RecordDecode(benchmark::State& state, Corpus corpus, bool encrypt) {
   SetBytes(state, kCorpusSize);
 }
 
-Result<std::unique_ptr<DataDir>> OpenStore(const std::string& path) {
-  return DataDir::Open(path, DataDirOptions());
+// A new store in `tmp`.
+Result<std::unique_ptr<DataDir>> OpenStore(const TempDir& tmp) {
+  if (!tmp.ok()) return InternalError("mkdtemp under /tmp failed");
+  return DataDir::Open(tmp.path(), DataDirOptions());
 }
 
-// Writes the memtables out to SST and blob files and waits. Explicit rather than left to
-// DataDir::Close, which has not always flushed: a benchmark that writes less than a memtable
-// must still pay for the blob file write, which every stored byte costs eventually.
-Status FlushAll(DataDir& dir) {
-  std::vector<rocksdb::ColumnFamilyHandle*> families;
-  for (const char* name : {kMetaFamily, kChunkIndexFamily, kChunkDataFamily}) {
-    families.push_back(dir.database().Family(name));
-  }
-  rocksdb::Status s = dir.database().db()->Flush(rocksdb::FlushOptions(), families);
-  return s.ok() ? Status::Ok() : InternalError("flush: " + s.ToString());
-}
+// Writes the memtables out to SST and blob files and waits: a benchmark that writes less than a
+// memtable must still pay for the blob file write, which every stored byte costs eventually.
+Status FlushAll(DataDir& dir) { return dir.database().Flush(); }
 
 // Puts `chunks` into `store`: one Put each when batch_bytes == 0, else PutBatch over about
 // batch_bytes of plaintext at a time, as the file ingest path batches. Adds the stored record
@@ -276,9 +270,9 @@ void BM_StorePut(benchmark::State& state, Corpus corpus, size_t batch_bytes) {
   for (auto _ : state) {
     state.PauseTiming();
     auto tmp = std::make_unique<TempDir>();
-    auto dir = OpenStore(tmp->path());
-    if (!tmp->ok() || !dir.ok()) {
-      state.SkipWithError(tmp->ok() ? dir.status().ToString().c_str() : "mkdtemp failed");
+    auto dir = OpenStore(*tmp);
+    if (!dir.ok()) {
+      state.SkipWithError(dir.status().ToString().c_str());
       break;
     }
     stored = 0;
@@ -305,9 +299,9 @@ void BM_StorePut(benchmark::State& state, Corpus corpus, size_t batch_bytes) {
 void BM_StorePutDuplicate(benchmark::State& state, Corpus corpus) {
   const std::vector<ByteView> chunks = Chunks(corpus);
   TempDir tmp;
-  auto dir = OpenStore(tmp.path());
-  if (!tmp.ok() || !dir.ok()) {
-    state.SkipWithError(tmp.ok() ? dir.status().ToString().c_str() : "mkdtemp failed");
+  auto dir = OpenStore(tmp);
+  if (!dir.ok()) {
+    state.SkipWithError(dir.status().ToString().c_str());
     return;
   }
   ChunkStore& store = (*dir)->chunks();
@@ -336,9 +330,9 @@ void BM_StoreGet(benchmark::State& state, Corpus corpus) {
   TempDir tmp;
   std::vector<ChunkId> ids;
   {
-    auto dir = OpenStore(tmp.path());
-    if (!tmp.ok() || !dir.ok()) {
-      state.SkipWithError(tmp.ok() ? dir.status().ToString().c_str() : "mkdtemp failed");
+    auto dir = OpenStore(tmp);
+    if (!dir.ok()) {
+      state.SkipWithError(dir.status().ToString().c_str());
       return;
     }
     for (ByteView chunk : chunks) {
@@ -356,7 +350,7 @@ void BM_StoreGet(benchmark::State& state, Corpus corpus) {
       return;
     }
   }
-  auto dir = OpenStore(tmp.path());
+  auto dir = OpenStore(tmp);
   if (!dir.ok()) {
     state.SkipWithError(dir.status().ToString().c_str());
     return;

@@ -7,16 +7,19 @@
 # Every rate is MB (10^6 bytes) per CPU-second (user + sys, all threads), single-threaded:
 #   ours        Google Benchmark's process CPU time, median of REPS repetitions;
 #   references  bash `time`'s user + sys of the CLI over a file in the page cache (read 4 times
-#               over), median of REPS runs. The CLI figures include reading the file and writing to /dev/null;
-#               zstd's builtin bench (-b, in memory, 64 KiB blocks like our records) is given too,
-#               measured by zstd itself in wall time (one thread, so wall ~ CPU).
+#               over), median of REPS runs. The CLI figures include reading the file and writing
+#               to /dev/null; zstd's builtin bench (-b: in memory, 64 KiB blocks like our
+#               records) is given too, timed by zstd itself in wall time (one thread: wall ~ CPU).
 # Needs: jq, b2sum (coreutils), zstd, column (util-linux).
 set -euo pipefail
 
 BUILD_DIR=${1:-/work/main/build}
 REPS=${REPS:-5}
 BENCH="$BUILD_DIR/bench/storage_bench"
-[[ -x "$BENCH" ]] || { echo "no $BENCH: build it first (ninja -C $BUILD_DIR storage_bench)" >&2; exit 2; }
+if [[ ! -x "$BENCH" ]]; then
+  echo "no $BENCH: build it first (ninja -C $BUILD_DIR storage_bench)" >&2
+  exit 2
+fi
 for tool in jq b2sum zstd column; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
@@ -86,13 +89,18 @@ echo
 echo "== storage: ours vs reference, MB per CPU-second, single thread"
 {
   printf 'figure|ours|reference|ref|ours/ref\n'
-  row() { awk -v a="$1" -v o="$2" -v r="$3" -v f="$4" 'BEGIN { printf "%s|%.0f|%s|%.0f|%.2f\n", a, o, r, f, o / f }'; }
+  # row FIGURE OURS REFERENCE REF_VALUE
+  row() {
+    awk -v a="$1" -v o="$2" -v r="$3" -v f="$4" \
+      'BEGIN { printf "%s|%.0f|%s|%.0f|%.2f\n", a, o, r, f, o / f }'
+  }
   row "chunker text (Split)" "$(ours BM_Chunker/text)" "memcpy" "$(ours BM_Memcpy)"
   row "chunker text (Split)" "$(ours BM_Chunker/text)" "target 1 GB/s" 1000
   row "chunk ids BLAKE2b 64K" "$(ours BM_Blake2bChunkIds/text)" "b2sum" "$B2SUM"
   row "encode text zstd3" "$(ours BM_RecordEncode/text)" "zstd -3 -T1 CLI" "$ZSTD_TEXT"
   row "encode text zstd3" "$(ours BM_RecordEncode/text)" "zstd -b3 -B64KiB" "$ZSTDB_C"
-  row "encode text zstd3+enc" "$(ours BM_RecordEncode/text_encrypted)" "zstd -3 -T1 CLI" "$ZSTD_TEXT"
+  row "encode text zstd3+enc" "$(ours BM_RecordEncode/text_encrypted)" "zstd -3 -T1 CLI" \
+    "$ZSTD_TEXT"
   row "encode random zstd3" "$(ours BM_RecordEncode/random)" "zstd -3 -T1 CLI" "$ZSTD_RANDOM"
   row "encode random zstd3" "$(ours BM_RecordEncode/random)" "zstd -b3 -B64KiB" "$ZSTDB_RANDOM"
   row "decode text" "$(ours BM_RecordDecode/text)" "zstd -d CLI" "$UNZSTD_TEXT"

@@ -111,6 +111,12 @@ Status Database::Write(rocksdb::WriteBatch* batch, bool sync) {
   return FromRocks("write batch", db_->Write(options, batch));
 }
 
+Status Database::Flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (auto& [name, handle] : families_) handles.push_back(handle);
+  return FromRocks("flush " + path_, db_->Flush(rocksdb::FlushOptions(), handles));
+}
+
 Status Database::SyncWal() { return FromRocks("sync WAL", db_->SyncWAL()); }
 
 Status Database::Close() {
@@ -118,10 +124,7 @@ Status Database::Close() {
   Status result;
   // Flush memtables so the data sits in SST and blob files rather than only in the WAL: a closed
   // store's size on disk is then its real size, and the next open replays nothing.
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  for (auto& [name, handle] : families_) handles.push_back(handle);
-  rocksdb::Status flushed = db_->Flush(rocksdb::FlushOptions(), handles);
-  if (!flushed.ok()) result = FromRocks("flush " + path_, flushed);
+  result = Flush();
   for (auto& [name, handle] : families_) {
     rocksdb::Status s = db_->DestroyColumnFamilyHandle(handle);
     if (!s.ok() && result.ok()) result = FromRocks("close family " + name, s);

@@ -49,6 +49,8 @@ class Database {
   // Applies the batch atomically: after a crash either all of it is visible or none.
   // sync: wait for the WAL to reach the disk (fsync) before returning.
   Status Write(rocksdb::WriteBatch* batch, bool sync = false);
+  // Writes every family's memtable out to SST and blob files and waits for it.
+  Status Flush();
   // Forces the WAL to disk: what was written before survives power loss.
   Status SyncWal();
   // Flushes memtables, then closes. Errors on the way are returned; the destructor closes too.
