@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "base/bytes.h"
 
@@ -35,6 +36,58 @@ inline void PutFixed64(Bytes* dst, uint64_t v) {
   EncodeFixed64(buf, v);
   dst->insert(dst->end(), buf, buf + 8);
 }
+
+// Big-endian integers, for keys whose byte order must sort numerically.
+inline void PutBigEndian64(std::string* dst, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) dst->push_back(static_cast<char>(v >> shift));
+}
+inline uint64_t DecodeBigEndian64(const uint8_t* src) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | src[i];
+  return v;
+}
+
+// Reads fixed-width little-endian fields from a buffer, refusing to read past its end. Every
+// decoder of untrusted bytes goes through this: a short buffer fails, it never over-reads.
+class ByteReader {
+ public:
+  explicit ByteReader(ByteView data) : data_(data) {}
+  bool ReadU8(uint8_t* v) {
+    if (data_.size() - pos_ < 1) return false;
+    *v = data_[pos_++];
+    return true;
+  }
+  bool ReadU32(uint32_t* v) {
+    if (data_.size() - pos_ < 4) return false;
+    *v = DecodeFixed32(data_.data() + pos_);
+    pos_ += 4;
+    return true;
+  }
+  bool ReadU64(uint64_t* v) {
+    if (data_.size() - pos_ < 8) return false;
+    *v = DecodeFixed64(data_.data() + pos_);
+    pos_ += 8;
+    return true;
+  }
+  bool ReadI64(int64_t* v) {
+    uint64_t u;
+    if (!ReadU64(&u)) return false;
+    *v = static_cast<int64_t>(u);
+    return true;
+  }
+  // Reads `n` bytes as a view into the buffer.
+  bool ReadBytes(size_t n, ByteView* v) {
+    if (data_.size() - pos_ < n) return false;
+    *v = data_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
+  size_t remaining() const { return data_.size() - pos_; }
+
+ private:
+  ByteView data_;
+  size_t pos_ = 0;
+};
 
 }  // namespace berth
 
