@@ -48,7 +48,7 @@ rocksdb::Slice Slice(const std::string& s) { return rocksdb::Slice(s); }
 }  // namespace
 
 std::vector<std::string> LiveTreeFamilies() {
-  return {kInodeFamily, kDentryFamily, kCookieFamily, kXattrFamily, kOrphanFamily};
+  return {kInodeFamily, kDentryFamily, kCookieFamily, kXattrFamily, kOrphanFamily, kExtentFamily};
 }
 
 Status ValidateName(std::string_view name) {
@@ -70,7 +70,8 @@ LiveTree::LiveTree(storage::Database* db, const ProjectId& project, Clock* clock
       dentries_(db->Family(kDentryFamily)),
       cookies_(db->Family(kCookieFamily)),
       xattrs_(db->Family(kXattrFamily)),
-      orphans_(db->Family(kOrphanFamily)) {}
+      orphans_(db->Family(kOrphanFamily)),
+      extents_(db->Family(kExtentFamily)) {}
 
 Result<std::unique_ptr<LiveTree>> LiveTree::Open(storage::Database* db, const ProjectId& project,
                                                  const Caller& root_owner, Clock* clock) {
@@ -469,6 +470,34 @@ Result<Inode> LiveTree::SetAttr(Ino ino, const AttrChange& change) {
   return inode;
 }
 
+Result<Inode> LiveTree::UpdateData(Ino ino, const DataEdit& edit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Inode inode, Load(ino));
+  if (!inode.is_regular()) return Errno(EINVAL, "data of a non-regular file");
+  const uint64_t allocated_before = inode.allocated;
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(edit(&batch, &inode));
+  State next = state_;
+  next.usage.bytes = next.usage.bytes - std::min(next.usage.bytes, allocated_before) +
+                     inode.allocated;
+  if (inode.allocated > allocated_before && limits_.max_bytes != 0 &&
+      next.usage.bytes > limits_.max_bytes) {
+    return Errno(EDQUOT, "byte quota of " + std::to_string(limits_.max_bytes) + " reached");
+  }
+  inode.ctime_ns = clock_->NowNanos();
+  ++inode.version;
+  PutInode(&batch, inode);
+  const State before = state_;
+  state_ = next;
+  PutState(&batch);
+  Status written = Write(&batch);
+  if (!written.ok()) {
+    state_ = before;
+    return written;
+  }
+  return inode;
+}
+
 Result<std::string> LiveTree::ReadLink(Ino ino) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(Inode inode, Load(ino));
@@ -582,6 +611,7 @@ Status LiveTree::ReleaseLocked(Ino ino) {
     if (inode->nlink > 0) return Status::Ok();
     batch.Delete(inodes_, key);
     batch.DeleteRange(xattrs_, key, PrefixEnd(key));
+    batch.DeleteRange(extents_, key, PrefixEnd(key));
     --state_.usage.inodes;
     state_.usage.bytes -= std::min(state_.usage.bytes, inode->allocated);
     PutState(&batch);

@@ -2,6 +2,7 @@
 #define BERTH_FS_LIVE_TREE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,7 @@ inline constexpr char kDentryFamily[] = "fs_dentries";  // project|parent|name -
 inline constexpr char kCookieFamily[] = "fs_cookies";   // project|parent|cookie -> ino,type,name
 inline constexpr char kXattrFamily[] = "fs_xattrs";     // project|ino|name -> value
 inline constexpr char kOrphanFamily[] = "fs_orphans";   // project|ino -> "" (nlink 0, not yet freed)
+inline constexpr char kExtentFamily[] = "fs_extents";   // project|ino|offset -> chunk id, length
 std::vector<std::string> LiveTreeFamilies();
 
 inline constexpr size_t kMaxNameLength = 255;
@@ -108,6 +110,14 @@ class LiveTree {
                 unsigned flags);
 
   Result<Inode> SetAttr(Ino ino, const AttrChange& change);
+
+  // Changes a regular file's contents. `edit` adds the extent and chunk changes to the batch and
+  // sets the inode's new size, times and allocated bytes; the tree writes the inode and the usage
+  // counters in the same batch, so data, metadata and usage change together or not at all.
+  // EDQUOT (and nothing written) if the allocated bytes would pass the byte quota.
+  using DataEdit = std::function<Status(rocksdb::WriteBatch* batch, Inode* inode)>;
+  Result<Inode> UpdateData(Ino ino, const DataEdit& edit);
+  rocksdb::ColumnFamilyHandle* extents_family() const { return extents_; }
   Result<std::string> ReadLink(Ino ino);
 
   // Up to `max` entries of a directory, in cookie order, after cookie `after` (0: from the
@@ -162,6 +172,7 @@ class LiveTree {
   rocksdb::ColumnFamilyHandle* const cookies_;
   rocksdb::ColumnFamilyHandle* const xattrs_;
   rocksdb::ColumnFamilyHandle* const orphans_;
+  rocksdb::ColumnFamilyHandle* const extents_;
 
   std::mutex mu_;  // serialises every operation; leaf lock
   State state_;    // GUARDED_BY(mu_); the copy in RocksDB is written in each batch

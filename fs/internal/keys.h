@@ -36,6 +36,11 @@ inline std::string XattrKey(const ProjectId& p, Ino ino, std::string_view name) 
   k.append(name);
   return k;
 }
+inline std::string ExtentKey(const ProjectId& p, Ino ino, uint64_t offset) {
+  std::string k = InodeKey(p, ino);
+  PutBigEndian64(&k, offset);
+  return k;
+}
 // The smallest key after every key that starts with `prefix`.
 inline std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();

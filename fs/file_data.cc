@@ -1,0 +1,394 @@
+#include "fs/file_data.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "base/coding.h"
+#include "fs/internal/keys.h"
+#include "storage/rechunk.h"
+
+namespace berth::fs {
+
+using internal::ExtentKey;
+using internal::InodeKey;
+using internal::PrefixEnd;
+using storage::ChunkId;
+
+namespace {
+
+constexpr size_t kExtentValueSize = ChunkId::kSize + 4;
+
+std::string EncodeExtentValue(const ChunkId& id, uint32_t length) {
+  std::string v(AsChars(id.bytes()));
+  uint8_t len[4];
+  EncodeFixed32(len, length);
+  v.append(reinterpret_cast<const char*>(len), 4);
+  return v;
+}
+
+bool AllZero(ByteView bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
+}
+
+Status PreadAll(int fd, uint8_t* out, size_t n, uint64_t offset) {
+  while (n > 0) {
+    ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return PosixError("read dirty buffer", errno);
+    if (got == 0) {  // past the scratch file's end: never written, so zeros
+      std::memset(out, 0, n);
+      return Status::Ok();
+    }
+    out += got;
+    n -= static_cast<size_t>(got);
+    offset += static_cast<uint64_t>(got);
+  }
+  return Status::Ok();
+}
+
+// One piece of a file's committed content: a chunk or a hole.
+struct Segment {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  bool hole = false;
+};
+
+}  // namespace
+
+FileData::FileData(LiveTree* tree, storage::ChunkStore* chunks, const storage::Chunker* chunker,
+                   const FileDataOptions& options)
+    : tree_(tree), chunks_(chunks), chunker_(chunker), options_(options) {}
+
+Result<std::unique_ptr<FileData>> FileData::Open(LiveTree* tree, storage::ChunkStore* chunks,
+                                                 const storage::Chunker* chunker,
+                                                 const FileDataOptions& options) {
+  if (options.dirty_dir.empty()) return InvalidArgumentError("file data: no dirty_dir");
+  RETURN_IF_ERROR(MakeDirs(options.dirty_dir, 0700));
+  return std::unique_ptr<FileData>(new FileData(tree, chunks, chunker, options));
+}
+
+FileData::~FileData() {
+  for (auto& [ino, dirty] : dirty_) ::unlink(ScratchPath(ino).c_str());
+}
+
+std::string FileData::ScratchPath(Ino ino) const {
+  return options_.dirty_dir + "/" + tree_->project().ToString() + "-" + std::to_string(ino);
+}
+
+Result<FileData::Dirty*> FileData::DirtyFor(Ino ino) {
+  auto it = dirty_.find(ino);
+  if (it != dirty_.end()) return &it->second;
+  ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
+  if (!inode.is_regular()) return PosixError("write", inode.is_dir() ? EISDIR : EINVAL);
+  const std::string path = ScratchPath(ino);
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd.valid()) return PosixError("create dirty buffer " + path, errno);
+  Dirty dirty;
+  dirty.fd = std::move(fd);
+  dirty.size = dirty.committed_size = inode.size;
+  dirty.mtime_ns = inode.mtime_ns;
+  return &dirty_.emplace(ino, std::move(dirty)).first->second;
+}
+
+Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Dirty * dirty, DirtyFor(ino));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(dirty->fd.get(), data.data() + done, data.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    // ENOSPC on the dirty disk reaches the writer; what was committed stays as it was.
+    if (n < 0) return PosixError("write dirty buffer", errno);
+    done += static_cast<size_t>(n);
+  }
+  dirty->ranges.Add(offset, offset + data.size());
+  dirty->size = std::max(dirty->size, offset + data.size());
+  dirty->mtime_ns = options_.clock->NowNanos();
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const Bytes>> FileData::Chunk(const ChunkId& id) {
+  auto hit = cache_.find(id);
+  if (hit != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, hit->second);
+    return hit->second->second;
+  }
+  ASSIGN_OR_RETURN(Bytes plain, chunks_->Get(id));
+  auto bytes = std::make_shared<const Bytes>(std::move(plain));
+  lru_.emplace_front(id, bytes);
+  cache_[id] = lru_.begin();
+  cached_bytes_ += bytes->size();
+  while (cached_bytes_ > options_.cache_bytes && lru_.size() > 1) {
+    cached_bytes_ -= lru_.back().second->size();
+    cache_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+  return bytes;
+}
+
+Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out) {
+  std::fill(out.begin(), out.end(), 0);
+  if (out.empty()) return Status::Ok();
+  rocksdb::DB* db = chunks_->database()->db();
+  const std::string prefix = InodeKey(tree_->project(), ino);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions(), tree_->extents_family()));
+  // The extent holding `offset` starts at or before it.
+  it->SeekForPrev(ExtentKey(tree_->project(), ino, offset));
+  if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
+  const uint64_t end = offset + out.size();
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
+      return DataLossError("corrupt extent of inode " + std::to_string(ino));
+    }
+    const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
+    uint64_t ext_begin =
+        DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
+    uint64_t ext_end = ext_begin + DecodeFixed32(v + ChunkId::kSize);
+    if (ext_begin >= end) break;
+    if (ext_end <= offset) continue;
+    ChunkId id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
+    ASSIGN_OR_RETURN(auto chunk, Chunk(id));
+    if (chunk->size() != ext_end - ext_begin) {
+      return DataLossError("extent of inode " + std::to_string(ino) + " disagrees with chunk " +
+                           id.ToHex());
+    }
+    const uint64_t from = std::max(offset, ext_begin), to = std::min(end, ext_end);
+    std::memcpy(out.data() + (from - offset), chunk->data() + (from - ext_begin), to - from);
+  }
+  if (!it->status().ok()) return UnavailableError("read extents: " + it->status().ToString());
+  return Status::Ok();
+}
+
+Result<size_t> FileData::Read(Ino ino, uint64_t offset, std::span<uint8_t> out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = dirty_.find(ino);
+  uint64_t size = 0, committed = 0;
+  if (it != dirty_.end()) {
+    size = it->second.size;
+    committed = it->second.committed_size;
+  } else {
+    ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
+    size = committed = inode.size;
+  }
+  if (offset >= size) return size_t{0};
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), size - offset));
+  out = out.first(n);
+  // Committed bytes first (zeros past the committed end), then the dirty ranges over them.
+  const size_t from_committed =
+      offset < committed ? static_cast<size_t>(std::min<uint64_t>(n, committed - offset)) : 0;
+  RETURN_IF_ERROR(ReadCommitted(ino, offset, out.first(from_committed)));
+  std::fill(out.begin() + static_cast<ptrdiff_t>(from_committed), out.end(), 0);
+  if (it != dirty_.end()) {
+    const Dirty& dirty = it->second;
+    for (auto r = dirty.ranges.FindFrom(offset); r != dirty.ranges.end() && r->first < offset + n;
+         ++r) {
+      const uint64_t from = std::max(offset, r->first), to = std::min(offset + n, r->second);
+      RETURN_IF_ERROR(PreadAll(dirty.fd.get(), out.data() + (from - offset), to - from, from));
+    }
+  }
+  return n;
+}
+
+Result<std::vector<Extent>> FileData::Extents(Ino ino) {
+  const std::string prefix = InodeKey(tree_->project(), ino);
+  const std::string end = PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(
+      chunks_->database()->db()->NewIterator(options, tree_->extents_family()));
+  std::vector<Extent> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
+      return DataLossError("corrupt extent of inode " + std::to_string(ino));
+    }
+    const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
+    Extent e;
+    e.offset = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
+    e.id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
+    e.length = DecodeFixed32(v + ChunkId::kSize);
+    out.push_back(e);
+  }
+  if (!it->status().ok()) return UnavailableError("read extents: " + it->status().ToString());
+  return out;
+}
+
+Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
+  ASSIGN_OR_RETURN(std::vector<Extent> extents, Extents(ino));
+  const uint64_t old_size = dirty.committed_size, new_size = dirty.size;
+  if (old_size == new_size && dirty.ranges.empty()) return Status::Ok();
+  const uint64_t max_piece = chunker_->options().max_size;
+
+  // The committed content as a tiling of chunks and holes: what the re-chunker edits. Holes are
+  // cut into max-size pieces, so re-chunking a write inside a large hole starts near it.
+  std::vector<Segment> segments;
+  uint64_t pos = 0;
+  auto add_hole = [&](uint64_t until) {
+    while (pos < until) {
+      uint32_t len = static_cast<uint32_t>(std::min(until - pos, max_piece));
+      segments.push_back({pos, len, true});
+      pos += len;
+    }
+  };
+  for (const Extent& e : extents) {
+    if (e.offset >= old_size) break;
+    add_hole(e.offset);
+    segments.push_back({e.offset, e.length, false});
+    pos = e.offset + e.length;
+  }
+  add_hole(old_size);
+
+  // The content after the commit: committed bytes (zeros past the old end) under dirty ranges.
+  // Extents in the database are not touched until the batch is written.
+  storage::ReadAt read_new = [&](uint64_t offset, std::span<uint8_t> out) -> Status {
+    const size_t from_committed =
+        offset < old_size ? static_cast<size_t>(std::min<uint64_t>(out.size(), old_size - offset))
+                          : 0;
+    RETURN_IF_ERROR(ReadCommitted(ino, offset, out.first(from_committed)));
+    std::fill(out.begin() + static_cast<ptrdiff_t>(from_committed), out.end(), 0);
+    for (auto r = dirty.ranges.FindFrom(offset);
+         r != dirty.ranges.end() && r->first < offset + out.size(); ++r) {
+      const uint64_t from = std::max(offset, r->first);
+      const uint64_t to = std::min<uint64_t>(offset + out.size(), r->second);
+      RETURN_IF_ERROR(PreadAll(dirty.fd.get(), out.data() + (from - offset), to - from, from));
+    }
+    return Status::Ok();
+  };
+
+  auto updated = tree_->UpdateData(ino, [&](rocksdb::WriteBatch* batch, Inode* inode) -> Status {
+    storage::ChunkIdSet in_batch;
+    int64_t allocated = static_cast<int64_t>(inode->allocated);
+    // Re-chunks one edit against the current tiling and splices the result in. Each dirty range
+    // is its own edit, so a write far into a large file does not re-chunk what lies between.
+    auto apply = [&](const storage::Edit& edit) -> Status {
+      struct Piece {
+        Segment segment;
+        ChunkId id;
+      };
+      std::vector<Piece> fresh;
+      storage::EmitChunk emit = [&](uint64_t offset, ByteView chunk) -> Status {
+        const uint32_t len = static_cast<uint32_t>(chunk.size());
+        if (AllZero(chunk)) {  // a hole: no extent, no chunk
+          fresh.push_back({{offset, len, true}, ChunkId()});
+          return Status::Ok();
+        }
+        ChunkId id = chunks_->IdOf(chunk);
+        if (in_batch.insert(id).second) {
+          RETURN_IF_ERROR(chunks_->AddToBatch(batch, storage::ChunkKind::kData, chunk, id));
+        }
+        fresh.push_back({{offset, len, false}, id});
+        return Status::Ok();
+      };
+      std::vector<uint32_t> lengths;
+      lengths.reserve(segments.size());
+      for (const Segment& s : segments) lengths.push_back(s.length);
+      ASSIGN_OR_RETURN(storage::RechunkResult result,
+                       storage::Rechunk(*chunker_, lengths, edit, read_new, emit));
+      // Deletes first, then puts: a new extent may start where a replaced one did.
+      for (size_t i = result.replace_begin; i < result.replace_end; ++i) {
+        if (segments[i].hole) continue;
+        allocated -= segments[i].length;
+        batch->Delete(tree_->extents_family(),
+                      ExtentKey(tree_->project(), ino, segments[i].offset));
+      }
+      std::vector<Segment> replacement;
+      for (const Piece& p : fresh) {
+        replacement.push_back(p.segment);
+        if (p.segment.hole) continue;
+        allocated += p.segment.length;
+        batch->Put(tree_->extents_family(), ExtentKey(tree_->project(), ino, p.segment.offset),
+                   EncodeExtentValue(p.id, p.segment.length));
+      }
+      segments.erase(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
+                     segments.begin() + static_cast<ptrdiff_t>(result.replace_end));
+      segments.insert(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
+                      replacement.begin(), replacement.end());
+      return Status::Ok();
+    };
+
+    if (new_size < old_size) {
+      const int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+      RETURN_IF_ERROR(apply(storage::Edit{new_size, new_size, delta}));
+    } else if (new_size > old_size) {
+      pos = old_size;
+      add_hole(new_size);  // the new tail reads as zeros until a dirty range says otherwise
+    }
+    for (const auto& [begin, end] : dirty.ranges.ranges()) {
+      // An append re-cuts the old last chunk too (the end of data cut it, not its content), so
+      // a file that grows by small appends does not end up in small chunks.
+      const uint64_t from = (begin >= old_size && old_size > 0 && begin == dirty.ranges.first())
+                                ? std::min(begin, old_size - 1)
+                                : begin;
+      RETURN_IF_ERROR(apply(storage::Edit{from, end, 0}));
+    }
+    inode->size = new_size;
+    inode->mtime_ns = dirty.mtime_ns;
+    inode->allocated = static_cast<uint64_t>(std::max<int64_t>(allocated, 0));
+    return Status::Ok();
+  });
+  if (!updated.ok()) return updated.status();
+  return Status::Ok();
+}
+
+Status FileData::Commit(Ino ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = dirty_.find(ino);
+  if (it == dirty_.end()) return Status::Ok();
+  RETURN_IF_ERROR(CommitLocked(ino, it->second));
+  ::unlink(ScratchPath(ino).c_str());
+  dirty_.erase(it);
+  return Status::Ok();
+}
+
+Status FileData::CommitAll() {
+  std::vector<Ino> inos;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [ino, dirty] : dirty_) inos.push_back(ino);
+  }
+  for (Ino ino : inos) RETURN_IF_ERROR(Commit(ino));
+  return Status::Ok();
+}
+
+Status FileData::Truncate(Ino ino, uint64_t size) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = dirty_.find(ino);
+  if (it != dirty_.end()) {
+    // Writes past the new end are dropped rather than committed and then cut off.
+    it->second.ranges.TrimTo(size);
+    it->second.size = size;
+    it->second.mtime_ns = options_.clock->NowNanos();
+    RETURN_IF_ERROR(CommitLocked(ino, it->second));
+    ::unlink(ScratchPath(ino).c_str());
+    dirty_.erase(it);
+    return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
+  if (inode.is_dir()) return PosixError("truncate", EISDIR);
+  if (!inode.is_regular()) return PosixError("truncate", EINVAL);
+  Dirty change;
+  change.committed_size = inode.size;
+  change.size = size;
+  change.mtime_ns = options_.clock->NowNanos();
+  return CommitLocked(ino, change);
+}
+
+void FileData::Overlay(Inode* inode) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = dirty_.find(inode->ino);
+  if (it == dirty_.end()) return;
+  inode->size = it->second.size;
+  inode->mtime_ns = it->second.mtime_ns;
+}
+
+void FileData::Forget(Ino ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (dirty_.erase(ino) > 0) ::unlink(ScratchPath(ino).c_str());
+}
+
+}  // namespace berth::fs
