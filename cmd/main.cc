@@ -6,6 +6,8 @@
 
 #include "base/logging.h"
 #include "cmd/cli_context.h"
+#include "cmd/project_commands.h"
+#include "cmd/serve_command.h"
 #include "cmd/store_commands.h"
 
 #ifndef BERTH_VERSION
@@ -25,6 +27,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   int exit_code = kExitOk;
+  AddServeCommand(app, flags, &exit_code);
+  AddProjectCommands(app, flags, &exit_code);
   AddStoreCommands(app, flags, &exit_code);
 
   // Logging must be up before any subcommand callback runs.

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "cmd/control_client.h"
 #include "cmd/progress.h"
 #include "storage/data_dir.h"
 #include "storage/file_ingest.h"
@@ -20,7 +21,7 @@ namespace berth::cmd {
 
 namespace {
 
-constexpr char kDefaultDataDir[] = "/var/lib/berth";
+
 
 struct StoreFlags {
   std::string data_dir = kDefaultDataDir;

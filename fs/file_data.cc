@@ -96,6 +96,17 @@ Result<FileData::Dirty*> FileData::DirtyFor(Ino ino) {
 Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(Dirty * dirty, DirtyFor(ino));
+  // The byte quota is exact at commit; here a write that grows the project past it fails at
+  // once with EDQUOT, so the writer learns it from write(2) rather than from close or fsync.
+  const uint64_t max_bytes = tree_->limits().max_bytes;
+  const uint64_t end = offset + data.size();
+  if (max_bytes != 0 && end > dirty->size) {
+    uint64_t pending = 0;
+    for (const auto& [other, d] : dirty_) pending += d.size - std::min(d.size, d.committed_size);
+    if (tree_->usage().bytes + pending + (end - dirty->size) > max_bytes) {
+      return PosixError("write past the byte quota", EDQUOT);
+    }
+  }
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::pwrite(dirty->fd.get(), data.data() + done, data.size() - done,
@@ -385,6 +396,8 @@ void FileData::Overlay(Inode* inode) {
   inode->size = it->second.size;
   inode->mtime_ns = it->second.mtime_ns;
 }
+
+Status FileData::SyncLog() { return chunks_->database()->SyncWal(); }
 
 void FileData::Forget(Ino ino) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -65,6 +65,8 @@ class FileData {
   void Overlay(Inode* inode);
   // Drops the file's uncommitted state (its inode is being freed).
   void Forget(Ino ino);
+  // Makes every committed change durable (fsync of the database log).
+  Status SyncLog();
 
   // The committed extents of a file, in offset order (tests, snapshots).
   Result<std::vector<Extent>> Extents(Ino ino);

@@ -629,6 +629,11 @@ Usage LiveTree::usage() {
   return state_.usage;
 }
 
+Limits LiveTree::limits() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return limits_;
+}
+
 void LiveTree::set_limits(const Limits& limits) {
   std::lock_guard<std::mutex> lock(mu_);
   limits_ = limits;

@@ -135,6 +135,7 @@ class LiveTree {
   Status ReleaseOrphan(Ino ino);
 
   Usage usage();
+  Limits limits();
   void set_limits(const Limits& limits);
 
  private:

@@ -160,7 +160,22 @@ TEST_F(FileDataTest, ByteQuotaIsEdquotAndKeepsTheCommittedContent) {
   Bytes first = RandomBytes(600000, 8);
   Write(f, 0, first);
   ASSERT_OK(data_->Commit(f));
-  Write(f, 600000, RandomBytes(600000, 9));
+  // The write that would pass the quota fails at once, before anything is buffered.
+  Status s = data_->Write(f, 600000, RandomBytes(600000, 9));
+  EXPECT_EQ(s.ToErrno(), EDQUOT) << s.ToString();
+  ASSERT_OK(data_->Commit(f));
+  ASSERT_OK(Reopen());
+  EXPECT_EQ(ReadAll(f), first);
+  EXPECT_EQ(tree_->usage().bytes, first.size());
+}
+
+TEST_F(FileDataTest, CommitPastTheQuotaIsEdquotAndWritesNothing) {
+  Ino f = NewFile("f");
+  Bytes first = RandomBytes(300000, 13);
+  Write(f, 0, first);
+  ASSERT_OK(data_->Commit(f));
+  Write(f, 300000, RandomBytes(300000, 14));  // buffered while there is no quota
+  tree_->set_limits(Limits{.max_bytes = 400000});
   Status s = data_->Commit(f);
   EXPECT_EQ(s.ToErrno(), EDQUOT) << s.ToString();
   ASSERT_OK(Reopen());

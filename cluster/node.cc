@@ -1,0 +1,350 @@
+#include "cluster/node.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "base/file.h"
+
+namespace berth::cluster {
+
+namespace {
+
+fs::Limits LimitsOf(const ProjectRecord& record) {
+  return fs::Limits{record.quota_inodes, record.quota_bytes};
+}
+
+// A FUSE mount whose daemon died answers every call with ENOTCONN; detach it so the mount
+// point can be used again.
+void ClearStaleMount(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOTCONN) {
+    spdlog::warn("detaching the stale mount at {} left by a crashed daemon", path);
+    ::umount2(path.c_str(), MNT_DETACH);
+  }
+}
+
+}  // namespace
+
+Node::Node(const NodeOptions& options) : options_(options) {}
+
+Result<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
+  std::unique_ptr<Node> node(new Node(options));
+  storage::DataDirOptions dir_options;
+  dir_options.encryption_key_file = options.encryption_key_file;
+  dir_options.clock = options.clock;
+  dir_options.database.extra_families = fs::LiveTreeFamilies();
+  dir_options.database.extra_families.push_back(kCatalogFamily);
+  ASSIGN_OR_RETURN(node->data_dir_, storage::DataDir::Open(options.data_dir, dir_options));
+  ASSIGN_OR_RETURN(node->catalog_, EmbeddedCatalog::Open(&node->data_dir_->database()));
+  // Dirty buffers hold only uncommitted writes, which a restart has lost anyway.
+  std::error_code ec;
+  std::filesystem::remove_all(options.data_dir + "/dirty", ec);
+  RETURN_IF_ERROR(MakeDirs(options.mount_root, 0755));
+
+  ASSIGN_OR_RETURN(auto projects, node->catalog_->ListProjects());
+  {
+    std::lock_guard<std::mutex> lock(node->mu_);
+    for (const ProjectRecord& record : projects) {
+      if (!record.mounted) continue;
+      Status mounted = node->MountLocked(record);
+      if (!mounted.ok()) {
+        spdlog::error("could not mount project {} ({}) again: {}", record.name,
+                      record.id.ToString(), mounted.ToString());
+      }
+    }
+  }
+  node->committer_ = std::thread([n = node.get()] { n->CommitLoop(); });
+  return node;
+}
+
+Node::~Node() {
+  Status s = Shutdown();
+  if (!s.ok()) spdlog::error("node shutdown: {}", s.ToString());
+}
+
+std::string Node::MountpointOf(const fs::ProjectId& id) const {
+  return options_.mount_root + "/" + id.ToString();
+}
+
+void Node::CommitLoop() {
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  while (!stopping_) {
+    commit_cv_.wait_for(lock, std::chrono::milliseconds(options_.commit_interval_ms),
+                        [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> projects(mu_);
+      for (auto& [id, open] : open_) {
+        Status s = open.data->CommitAll();
+        if (!s.ok()) spdlog::error("commit of project {}: {}", id.ToString(), s.ToString());
+      }
+    }
+    lock.lock();
+  }
+}
+
+Result<Node::OpenProject*> Node::OpenLocked(const ProjectRecord& record) {
+  auto it = open_.find(record.id);
+  if (it == open_.end()) {
+    OpenProject project;
+    ASSIGN_OR_RETURN(project.tree, fs::LiveTree::Open(&data_dir_->database(), record.id,
+                                                       fs::Caller{0, 0}, options_.clock));
+    fs::FileDataOptions data_options;
+    data_options.dirty_dir = options_.data_dir + "/dirty";
+    data_options.clock = options_.clock;
+    ASSIGN_OR_RETURN(project.data, fs::FileData::Open(project.tree.get(), &data_dir_->chunks(),
+                                                      &chunker_, data_options));
+    it = open_.emplace(record.id, std::move(project)).first;
+  }
+  it->second.tree->set_limits(LimitsOf(record));
+  return &it->second;
+}
+
+Status Node::MountLocked(ProjectRecord record) {
+  ASSIGN_OR_RETURN(OpenProject * project, OpenLocked(record));
+  if (project->server) return Status::Ok();
+  const std::string mountpoint = MountpointOf(record.id);
+  ClearStaleMount(mountpoint);
+  RETURN_IF_ERROR(MakeDirs(mountpoint, 0755));
+  ASSIGN_OR_RETURN(project->server,
+                   fs::FuseServer::Mount(project->tree.get(), project->data.get(), mountpoint,
+                                         fs::MountOptions{}));
+  if (!record.mounted) {
+    record.mounted = true;
+    RETURN_IF_ERROR(catalog_->UpdateProject(record));
+  }
+  spdlog::info("mounted project {} ({}) at {}", record.name, record.id.ToString(), mountpoint);
+  return Status::Ok();
+}
+
+Status Node::UnmountLocked(const fs::ProjectId& id) {
+  auto it = open_.find(id);
+  if (it == open_.end()) return Status::Ok();
+  Status result;
+  if (it->second.server) result = it->second.server->Unmount();
+  Status committed = it->second.data->CommitAll();
+  if (result.ok()) result = committed;
+  open_.erase(it);
+  return result;
+}
+
+Result<ProjectRecord> Node::CreateProject(const std::string& name, uint64_t quota_bytes,
+                                          uint64_t quota_inodes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ProjectRecord record;
+  record.id = fs::ProjectId::Generate();
+  record.name = name;
+  record.quota_bytes = quota_bytes;
+  record.quota_inodes = quota_inodes;
+  record.created_ms = options_.clock->NowMillis();
+  RETURN_IF_ERROR(catalog_->CreateProject(record));
+  return record;
+}
+
+Result<ProjectStatus> Node::GetProject(const std::string& id_or_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  ProjectStatus status;
+  status.record = record;
+  auto it = open_.find(record.id);
+  status.mounted = it != open_.end() && it->second.server != nullptr;
+  status.mountpoint = MountpointOf(record.id);
+  if (it != open_.end()) {
+    status.usage = it->second.tree->usage();
+  } else {
+    ASSIGN_OR_RETURN(OpenProject * project, OpenLocked(record));
+    status.usage = project->tree->usage();
+    open_.erase(record.id);
+  }
+  return status;
+}
+
+Result<std::vector<ProjectStatus>> Node::ListProjects() {
+  ASSIGN_OR_RETURN(auto records, catalog_->ListProjects());
+  std::vector<ProjectStatus> out;
+  for (const ProjectRecord& record : records) {
+    ASSIGN_OR_RETURN(ProjectStatus status, GetProject(record.id.ToString()));
+    out.push_back(std::move(status));
+  }
+  return out;
+}
+
+Result<ProjectRecord> Node::SetProject(const std::string& id_or_name, const ProjectChange& c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  if (c.name) record.name = *c.name;
+  if (c.quota_bytes) record.quota_bytes = *c.quota_bytes;
+  if (c.quota_inodes) record.quota_inodes = *c.quota_inodes;
+  if (c.read_bytes_per_second) record.io.read_bytes_per_second = *c.read_bytes_per_second;
+  if (c.write_bytes_per_second) record.io.write_bytes_per_second = *c.write_bytes_per_second;
+  if (c.iops) record.io.iops = *c.iops;
+  RETURN_IF_ERROR(catalog_->UpdateProject(record));
+  if (auto it = open_.find(record.id); it != open_.end()) {
+    it->second.tree->set_limits(LimitsOf(record));
+  }
+  return record;
+}
+
+Status Node::DeleteProject(const std::string& id_or_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  if (open_.count(record.id) && open_[record.id].server) {
+    return FailedPreconditionError("project " + record.name + " is mounted; unmount it first");
+  }
+  open_.erase(record.id);
+  // The live tree's keys all start with the project id: drop them with ranges.
+  rocksdb::WriteBatch batch;
+  const std::string begin(record.id.key());
+  std::string end = begin;
+  for (size_t i = end.size(); i-- > 0;) {
+    if (static_cast<uint8_t>(end[i]) != 0xff) {
+      end[i] = static_cast<char>(static_cast<uint8_t>(end[i]) + 1);
+      end.resize(i + 1);
+      break;
+    }
+  }
+  for (const std::string& family : fs::LiveTreeFamilies()) {
+    batch.DeleteRange(data_dir_->database().Family(family), begin, end);
+  }
+  RETURN_IF_ERROR(data_dir_->database().Write(&batch, /*sync=*/true));
+  RETURN_IF_ERROR(catalog_->DeleteProject(record.id));
+  std::error_code ec;
+  std::filesystem::remove(MountpointOf(record.id), ec);
+  return Status::Ok();
+}
+
+Result<ProjectStatus> Node::Mount(const std::string& id_or_name) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+    RETURN_IF_ERROR(MountLocked(record));
+  }
+  return GetProject(id_or_name);
+}
+
+Status Node::Unmount(const std::string& id_or_name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  RETURN_IF_ERROR(UnmountLocked(record.id));
+  record.mounted = false;
+  return catalog_->UpdateProject(record);
+}
+
+Result<ImportReport> Node::Import(const std::string& id_or_name, const std::string& source,
+                                  const std::function<void(const ImportReport&)>& progress) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  const bool was_open = open_.count(record.id) > 0;
+  ASSIGN_OR_RETURN(OpenProject * project, OpenLocked(record));
+  fs::LiveTree& tree = *project->tree;
+  fs::FileData& data = *project->data;
+  ImportReport report;
+  std::map<std::pair<dev_t, ino_t>, fs::Ino> seen;  // hard links in the source
+  std::vector<uint8_t> buffer(1 << 20);
+
+  // Copies the entries of `dir` into berth directory `into`, depth first.
+  std::function<Status(const std::string&, fs::Ino)> copy_dir =
+      [&](const std::string& dir, fs::Ino into) -> Status {
+    std::error_code ec;
+    std::vector<std::filesystem::path> entries;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      entries.push_back(entry.path());
+    }
+    if (ec) return PosixError("read directory " + dir, ec.value());
+    for (const auto& path : entries) {
+      const std::string name = path.filename().string();
+      struct stat st;
+      if (::lstat(path.c_str(), &st) != 0) return PosixError("stat " + path.string(), errno);
+      const fs::Caller owner{st.st_uid, st.st_gid};
+      fs::Inode made;
+      if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+        auto linked = seen.find({st.st_dev, st.st_ino});
+        if (linked != seen.end()) {
+          RETURN_IF_ERROR(tree.Link(linked->second, into, name));
+          ++report.hard_links;
+          continue;
+        }
+      }
+      if (S_ISDIR(st.st_mode)) {
+        ASSIGN_OR_RETURN(made, tree.MakeDir(into, name, st.st_mode & 07777, owner));
+        RETURN_IF_ERROR(copy_dir(path.string(), made.ino));
+        ++report.directories;
+      } else if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+        if (n < 0) return PosixError("readlink " + path.string(), errno);
+        target.resize(static_cast<size_t>(n));
+        ASSIGN_OR_RETURN(made, tree.Symlink(into, name, target, owner));
+        ++report.symlinks;
+      } else {
+        ASSIGN_OR_RETURN(made, tree.MakeNode(into, name, st.st_mode, st.st_rdev, owner));
+        if (S_ISREG(st.st_mode)) {
+          UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+          if (!fd.valid()) return PosixError("open " + path.string(), errno);
+          uint64_t offset = 0;
+          for (;;) {
+            ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return PosixError("read " + path.string(), errno);
+            if (n == 0) break;
+            RETURN_IF_ERROR(data.Write(made.ino, offset, ByteView(buffer.data(), n)));
+            offset += static_cast<uint64_t>(n);
+          }
+          RETURN_IF_ERROR(data.Commit(made.ino));
+          report.bytes += offset;
+        }
+        ++report.files;
+        if (st.st_nlink > 1) seen[{st.st_dev, st.st_ino}] = made.ino;
+      }
+      fs::AttrChange times;
+      times.mode = st.st_mode & 07777;
+      times.atime_ns = int64_t{st.st_atim.tv_sec} * 1'000'000'000 + st.st_atim.tv_nsec;
+      times.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+      if (!S_ISLNK(st.st_mode)) RETURN_IF_ERROR(tree.SetAttr(made.ino, times));
+      if (progress && (report.files + report.directories) % 256 == 0) progress(report);
+    }
+    return Status::Ok();
+  };
+  Status copied = copy_dir(source, fs::kRootIno);
+  if (!was_open) open_.erase(record.id);
+  RETURN_IF_ERROR(copied);
+  if (progress) progress(report);
+  return report;
+}
+
+Status Node::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    if (stopping_) return Status::Ok();
+    stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  Status result;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<fs::ProjectId> ids;
+    for (const auto& [id, open] : open_) ids.push_back(id);
+    for (const auto& id : ids) {
+      Status s = UnmountLocked(id);
+      if (!s.ok() && result.ok()) result = s;
+    }
+  }
+  catalog_.reset();
+  if (data_dir_) {
+    Status closed = data_dir_->Close();
+    if (!closed.ok() && result.ok()) result = closed;
+    data_dir_.reset();
+  }
+  return result;
+}
+
+}  // namespace berth::cluster

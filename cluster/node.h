@@ -1,0 +1,120 @@
+#ifndef BERTH_CLUSTER_NODE_H_
+#define BERTH_CLUSTER_NODE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "cluster/catalog.h"
+#include "cluster/embedded_catalog.h"
+#include "fs/file_data.h"
+#include "fs/fuse_server.h"
+#include "fs/live_tree.h"
+#include "storage/chunker.h"
+#include "storage/data_dir.h"
+
+namespace berth::cluster {
+
+struct NodeOptions {
+  // The node's data: chunk store, live trees, catalog. Default: /var/lib/berth.
+  std::string data_dir = "/var/lib/berth";
+  // Projects are mounted at <mount_root>/<project id>. Default: /projects.
+  std::string mount_root = "/projects";
+  // At-rest encryption key file for the chunk store; empty: none. Default: empty.
+  std::string encryption_key_file;
+  // Plain writes are committed at least this often; fsync commits at once. Default: 5000 ms.
+  int64_t commit_interval_ms = 5000;
+  Clock* clock = Clock::Real();
+};
+
+// What `project list` shows.
+struct ProjectStatus {
+  ProjectRecord record;
+  fs::Usage usage;
+  bool mounted = false;
+  std::string mountpoint;
+};
+
+struct ImportReport {
+  uint64_t files = 0, directories = 0, symlinks = 0, hard_links = 0, bytes = 0;
+};
+
+// Changes `project set` can make; empty fields stay.
+struct ProjectChange {
+  std::optional<std::string> name;
+  std::optional<uint64_t> quota_bytes, quota_inodes;
+  std::optional<uint64_t> read_bytes_per_second, write_bytes_per_second, iops;
+};
+
+// One berth node: its data directory, its catalog and the projects it serves. Projects are
+// named by id or unique name everywhere. Thread-safe: one mutex serialises project management;
+// FUSE traffic does not take it.
+class Node {
+ public:
+  // Opens (or creates) the data directory, unmounts mounts a crashed daemon left behind and
+  // mounts again every project that was mounted.
+  static Result<std::unique_ptr<Node>> Start(const NodeOptions& options);
+  ~Node();
+
+  Result<ProjectRecord> CreateProject(const std::string& name, uint64_t quota_bytes,
+                                      uint64_t quota_inodes);
+  Result<std::vector<ProjectStatus>> ListProjects();
+  Result<ProjectStatus> GetProject(const std::string& id_or_name);
+  Result<ProjectRecord> SetProject(const std::string& id_or_name, const ProjectChange& change);
+  // FailedPrecondition while mounted. Drops the project's live tree.
+  Status DeleteProject(const std::string& id_or_name);
+  Result<ProjectStatus> Mount(const std::string& id_or_name);
+  Status Unmount(const std::string& id_or_name);
+  // Copies a directory tree into the project (modes, owners, times, symlinks, hard links).
+  Result<ImportReport> Import(const std::string& id_or_name, const std::string& source,
+                              const std::function<void(const ImportReport&)>& progress);
+
+  // Commits everything, unmounts every project (they stay marked mounted, so the next start
+  // mounts them again) and closes the data directory.
+  Status Shutdown();
+
+  const NodeOptions& options() const { return options_; }
+  std::string MountpointOf(const fs::ProjectId& id) const;
+
+ private:
+  // A project's open live tree; mounted when `server` is set.
+  struct OpenProject {
+    std::unique_ptr<fs::LiveTree> tree;
+    std::unique_ptr<fs::FileData> data;
+    std::unique_ptr<fs::FuseServer> server;
+  };
+
+  explicit Node(const NodeOptions& options);
+  // REQUIRES: mu_ held.
+  Result<OpenProject*> OpenLocked(const ProjectRecord& record);
+  Status MountLocked(ProjectRecord record);
+  Status UnmountLocked(const fs::ProjectId& id);
+  void CommitLoop();
+
+  const NodeOptions options_;
+  std::unique_ptr<storage::DataDir> data_dir_;
+  std::unique_ptr<EmbeddedCatalog> catalog_;
+  storage::Chunker chunker_;
+
+  std::mutex mu_;  // project management; lock order: mu_ before any tree's mutex
+  std::map<fs::ProjectId, OpenProject> open_;  // GUARDED_BY(mu_)
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  bool stopping_ = false;  // GUARDED_BY(commit_mu_)
+  std::thread committer_;
+};
+
+}  // namespace berth::cluster
+
+#endif  // BERTH_CLUSTER_NODE_H_

@@ -1,0 +1,124 @@
+#ifndef BERTH_FS_OPS_OPS_H_
+#define BERTH_FS_OPS_OPS_H_
+
+// The FUSE low-level operations of a mounted live tree, one file per operation or tight group
+// (fs/ops/<op>.cc), wired by the one table OpsTable() returns. Only fs/fuse_server.cc uses this.
+//
+// Every operation answers its request exactly once, as its last step, and turns a Status into an
+// errno only here, at the FUSE edge (ReplyError). No exception leaves an operation: Serve()
+// answers EIO instead.
+
+// FUSE_USE_VERSION (the libfuse API level we are written against) is set for the whole fs target
+// in fs/CMakeLists.txt, so every file sees the fuse headers the same way.
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+
+#include <exception>
+
+#include "base/status.h"
+#include "fs/file_data.h"
+#include "fs/inode.h"
+#include "fs/inode_refs.h"
+#include "fs/live_tree.h"
+
+namespace berth::fs::ops {
+
+// What every operation works on: the session's userdata. Owned by the FuseServer, which keeps
+// it alive until the session is destroyed.
+struct Context {
+  LiveTree* tree = nullptr;  // borrowed; outlives the session
+  FileData* data = nullptr;  // borrowed; outlives the session: file contents
+  InodeRefs refs;
+  double entry_timeout_s = 1.0;
+  double attr_timeout_s = 1.0;
+  // Whether the kernel masks the caller's umask off create modes itself (FUSE_CAP_DONT_MASK not
+  // negotiated). Set by Init.
+  bool kernel_applies_umask = true;
+};
+
+const fuse_lowlevel_ops& OpsTable();
+
+// --- Helpers shared by the operations (reply.cc) ---
+
+Context& Ctx(fuse_req_t req);
+// The one place a Status becomes an errno.
+void ReplyError(fuse_req_t req, const Status& status);
+struct stat ToStat(const Inode& inode);
+fuse_entry_param EntryParam(const Context& ctx, const Inode& inode);
+// Replies with an entry for `inode` and counts the lookup the kernel now holds (undone if the
+// reply does not reach it, e.g. the request was interrupted).
+void ReplyEntry(fuse_req_t req, const Inode& inode);
+void ReplyAttr(fuse_req_t req, const Inode& inode);
+// The uid/gid of the process behind the request: new inodes belong to it.
+Caller CallerOf(fuse_req_t req);
+// `mode` as asked for a new inode, with the caller's umask applied unless the kernel did.
+uint32_t CreateMode(fuse_req_t req, uint32_t mode);
+// Frees `ino` if it has no names left and the kernel holds no reference; errors are logged (an
+// orphan that stays is freed when the tree is next opened). Never throws, so it may run after a
+// reply: once answered, a request is freed, and a second answer from Serve would touch freed
+// memory.
+void ReleaseIfOrphan(Context& ctx, Ino ino) noexcept;
+// Logs an exception that reached the FUSE edge.
+void LogEscapedException(const char* what);
+
+// Runs `body`, which answers `req` as its last step (what follows the answer, e.g. undoing counts
+// when the answer did not reach the kernel, must not throw). If it throws, nothing was answered
+// yet, so the request gets EIO.
+template <typename Body>
+void Serve(fuse_req_t req, Body&& body) noexcept {
+  try {
+    body();
+  } catch (const std::exception& e) {
+    LogEscapedException(e.what());
+    fuse_reply_err(req, EIO);
+  } catch (...) {
+    LogEscapedException("unknown exception");
+    fuse_reply_err(req, EIO);
+  }
+}
+
+// --- Operations, as in struct fuse_lowlevel_ops ---
+
+void Init(void* userdata, fuse_conn_info* conn);                   // init.cc
+void Destroy(void* userdata);                                      // init.cc
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name);  // lookup.cc
+void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);     // forget.cc
+void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets);
+void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);  // getattr.cc
+void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+             fuse_file_info* fi);               // setattr.cc
+void ReadLink(fuse_req_t req, fuse_ino_t ino);  // symlink.cc
+void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name);
+void MakeNode(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+              dev_t rdev);                                                       // mknod.cc
+void MakeDir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);  // mkdir.cc
+void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name);                // unlink.cc
+void RemoveDir(fuse_req_t req, fuse_ino_t parent, const char* name);
+void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
+            const char* new_name, unsigned int flags);  // rename.cc
+void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name);  // link.cc
+void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_file_info* fi);                                // create.cc
+void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);  // open.cc
+void Release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);  // read.cc
+void Write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
+           fuse_file_info* fi);                                  // write.cc
+void Flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);  // sync.cc
+void Fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
+void FsyncDir(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi);
+void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);  // opendir.cc
+void ReleaseDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+             fuse_file_info* fi);  // readdir.cc
+void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
+void StatFs(fuse_req_t req, fuse_ino_t ino);  // statfs.cc
+void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+              int flags);  // xattr.cc
+void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);
+void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void RemoveXattr(fuse_req_t req, fuse_ino_t ino, const char* name);
+
+}  // namespace berth::fs::ops
+
+#endif  // BERTH_FS_OPS_OPS_H_

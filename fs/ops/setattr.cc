@@ -1,0 +1,54 @@
+#include "fs/ops/ops.h"
+
+namespace berth::fs::ops {
+
+namespace {
+
+// Nanoseconds since the epoch, or nullopt when the time does not fit in 64 bits (about 292
+// years either side of 1970).
+std::optional<int64_t> ToNanos(const timespec& ts) {
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(ts.tv_sec), int64_t{1'000'000'000}, &ns) ||
+      __builtin_add_overflow(ns, static_cast<int64_t>(ts.tv_nsec), &ns)) {
+    return std::nullopt;
+  }
+  return ns;
+}
+
+}  // namespace
+
+// chmod, chown, utimensat and truncate. Permission to do each was checked by the kernel
+// (default_permissions); it also turns the suid/sgid clearing of chown and write into a mode
+// change here, since FUSE_CAP_HANDLE_KILLPRIV is not negotiated.
+void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+             fuse_file_info* /*fi*/) {
+  Serve(req, [&] {
+    AttrChange change;
+    if (to_set & FUSE_SET_ATTR_MODE) change.mode = attr->st_mode & 07777;
+    if (to_set & FUSE_SET_ATTR_UID) change.uid = attr->st_uid;
+    if (to_set & FUSE_SET_ATTR_GID) change.gid = attr->st_gid;
+    // Truncation goes through the data path, which cuts or extends the contents and sets size and
+    // mtime in one commit; the other attributes follow.
+    if (to_set & FUSE_SET_ATTR_SIZE) {
+      Status truncated = Ctx(req).data->Truncate(ino, static_cast<uint64_t>(attr->st_size));
+      if (!truncated.ok()) return ReplyError(req, truncated);
+    }
+    if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+      change.atime_now = true;
+    } else if (to_set & FUSE_SET_ATTR_ATIME) {
+      change.atime_ns = ToNanos(attr->st_atim);
+      if (!change.atime_ns) return ReplyError(req, PosixError("atime", EOVERFLOW));
+    }
+    if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+      change.mtime_now = true;
+    } else if (to_set & FUSE_SET_ATTR_MTIME) {
+      change.mtime_ns = ToNanos(attr->st_mtim);
+      if (!change.mtime_ns) return ReplyError(req, PosixError("mtime", EOVERFLOW));
+    }
+    Result<Inode> changed = Ctx(req).tree->SetAttr(ino, change);
+    if (!changed.ok()) return ReplyError(req, changed.status());
+    ReplyAttr(req, *changed);
+  });
+}
+
+}  // namespace berth::fs::ops

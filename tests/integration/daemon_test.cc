@@ -1,0 +1,214 @@
+// `berth serve` as operators run it: a real daemon process, the berth CLI talking to it over
+// its socket, real FUSE mounts, kill -9 and restart.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+extern char** environ;
+
+namespace berth {
+namespace {
+
+using nlohmann::json;
+using testing::CommandResult;
+using testing::RunCommand;
+using testing::TempDir;
+
+// Polls `condition` until it holds or `seconds` pass: awaiting a condition, not sleeping for one.
+bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "the daemon mounts projects: needs root";
+    if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
+    StartDaemon();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    // Whatever the test did, leave no mount behind.
+    std::error_code ec;
+    if (std::filesystem::exists(mount_root_, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(mount_root_, ec)) {
+        umount2(entry.path().c_str(), MNT_DETACH);
+      }
+    }
+  }
+
+  void StartDaemon() {
+    const std::string data = dir_.Sub("data");
+    std::vector<std::string> args = {BERTH_BINARY,  "serve",           "--data-dir", data,
+                                      "--mount-root", mount_root_, "--commit-interval-ms", "200"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, dir_.Sub("daemon.out").c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addopen(&actions, 2, dir_.Sub("daemon.err").c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ASSERT_EQ(posix_spawn(&pid_, BERTH_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ASSERT_TRUE(WaitFor([&] { return Berth({"project", "list"}).exit_code == 0; }))
+        << "daemon did not answer; stderr: " << Slurp(dir_.Sub("daemon.err"));
+  }
+
+  CommandResult Berth(std::vector<std::string> args) {
+    args.insert(args.begin(), BERTH_BINARY);
+    args.push_back("--socket");
+    args.push_back(dir_.Sub("data/berth.sock"));
+    return RunCommand(args);
+  }
+  json BerthJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "--json");
+    CommandResult r = Berth(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out, nullptr, false);
+  }
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  TempDir dir_;
+  std::string mount_root_ = dir_.Sub("projects");
+  pid_t pid_ = -1;
+};
+
+TEST_F(DaemonTest, ProjectLifecycleThroughTheCli) {
+  json created = BerthJson({"project", "create", "alpha", "--quota", "1G", "--inodes", "1000"});
+  const std::string id = created["id"];
+  EXPECT_EQ(created["quota_bytes"], 1ull << 30);
+  EXPECT_EQ(Berth({"project", "create", "alpha"}).exit_code, 1);  // names are unique
+  json mounted = BerthJson({"mount", "alpha"});
+  const std::string mnt = mounted["mountpoint"];
+  EXPECT_EQ(mnt, mount_root_ + "/" + id);
+  {
+    std::ofstream(mnt + "/hello.txt") << "hello berth\n";
+  }
+  std::filesystem::create_directories(mnt + "/src/lib");
+  EXPECT_EQ(Slurp(mnt + "/hello.txt"), "hello berth\n");
+  struct statvfs vfs;
+  ASSERT_EQ(statvfs(mnt.c_str(), &vfs), 0);
+
+  CommandResult refused = Berth({"project", "delete", "alpha"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("mounted"), std::string::npos) << refused.err;
+
+  json list = BerthJson({"project", "list"});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["usage"]["inodes"], 4);  // root, hello.txt, src, src/lib
+  EXPECT_TRUE(list[0]["mounted"].get<bool>());
+
+  ASSERT_EQ(Berth({"umount", "alpha"}).exit_code, 0);
+  struct stat st;
+  ASSERT_EQ(stat((mnt + "/hello.txt").c_str(), &st), -1);  // the plain directory is back
+  ASSERT_EQ(Berth({"mount", id}).exit_code, 0);             // by id this time
+  EXPECT_EQ(Slurp(mnt + "/hello.txt"), "hello berth\n");
+  ASSERT_EQ(Berth({"umount", id}).exit_code, 0);
+  ASSERT_EQ(Berth({"project", "delete", "alpha"}).exit_code, 0);
+  EXPECT_EQ(BerthJson({"project", "list"}).size(), 0u);
+  CommandResult unknown = Berth({"mount", "alpha"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("no project named"), std::string::npos);
+}
+
+TEST_F(DaemonTest, KillNineThenRestartRemountsAndKeepsWhatFsyncAcknowledged) {
+  json created = BerthJson({"project", "create", "beta"});
+  const std::string mnt = BerthJson({"mount", "beta"})["mountpoint"];
+  std::string content(3 << 20, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>('a' + i % 23);
+  {
+    int fd = open((mnt + "/data.bin").c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    ASSERT_EQ(fsync(fd), 0);
+    close(fd);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  struct stat st;
+  EXPECT_EQ(stat((mnt + "/data.bin").c_str(), &st), -1);
+  EXPECT_EQ(errno, ENOTCONN);  // the mount is dead until the daemon comes back
+
+  StartDaemon();
+  ASSERT_TRUE(WaitFor([&] { return stat((mnt + "/data.bin").c_str(), &st) == 0; }))
+      << Slurp(dir_.Sub("daemon.err"));
+  EXPECT_EQ(Slurp(mnt + "/data.bin"), content);
+}
+
+TEST_F(DaemonTest, SigtermCommitsAndUnmounts) {
+  BerthJson({"project", "create", "gamma"});
+  const std::string mnt = BerthJson({"mount", "gamma"})["mountpoint"];
+  std::ofstream(mnt + "/unsynced.txt") << "written, never fsynced";
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir_.Sub("daemon.err"));
+  EXPECT_NE(Slurp(dir_.Sub("daemon.out")).find("stopped cleanly"), std::string::npos);
+  struct stat st;
+  EXPECT_EQ(stat((mnt + "/unsynced.txt").c_str(), &st), -1);  // unmounted: plain dir again
+  EXPECT_EQ(errno, ENOENT);
+  StartDaemon();  // it was mounted when the daemon stopped: it comes back mounted
+  ASSERT_TRUE(WaitFor([&] { return stat((mnt + "/unsynced.txt").c_str(), &st) == 0; }));
+  EXPECT_EQ(Slurp(mnt + "/unsynced.txt"), "written, never fsynced");
+}
+
+TEST_F(DaemonTest, ImportCopiesATree) {
+  const std::string src = dir_.Sub("src");
+  std::filesystem::create_directories(src + "/a/b");
+  std::ofstream(src + "/a/b/file.txt") << "deep";
+  std::ofstream(src + "/top.txt") << "top";
+  ASSERT_EQ(symlink("a/b/file.txt", (src + "/link").c_str()), 0);
+  ASSERT_EQ(link((src + "/top.txt").c_str(), (src + "/hard.txt").c_str()), 0);
+  ASSERT_EQ(chmod((src + "/top.txt").c_str(), 0600), 0);
+  BerthJson({"project", "create", "delta"});
+  json report = BerthJson({"import", "delta", src});
+  EXPECT_EQ(report["files"], 2);
+  EXPECT_EQ(report["hard_links"], 1);
+  EXPECT_EQ(report["symlinks"], 1);
+  const std::string mnt = BerthJson({"mount", "delta"})["mountpoint"];
+  EXPECT_EQ(Slurp(mnt + "/a/b/file.txt"), "deep");
+  EXPECT_EQ(Slurp(mnt + "/link"), "deep");
+  struct stat top, hard, orig;
+  ASSERT_EQ(stat((mnt + "/top.txt").c_str(), &top), 0);
+  ASSERT_EQ(stat((mnt + "/hard.txt").c_str(), &hard), 0);
+  ASSERT_EQ(stat((src + "/top.txt").c_str(), &orig), 0);
+  EXPECT_EQ(top.st_ino, hard.st_ino);
+  EXPECT_EQ(top.st_nlink, 2u);
+  EXPECT_EQ(top.st_mode & 0777, 0600u);
+  EXPECT_EQ(top.st_mtim.tv_sec, orig.st_mtim.tv_sec);
+  EXPECT_EQ(top.st_mtim.tv_nsec, orig.st_mtim.tv_nsec);
+}
+
+}  // namespace
+}  // namespace berth

@@ -1,0 +1,165 @@
+// File contents through a real mount, compared with a native directory.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <random>
+#include <thread>
+
+#include "tests/integration/mount_fixture.h"
+
+namespace berth::testing {
+namespace {
+
+std::string ReadWhole(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return "<open failed>";
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+void WriteAt(const std::string& path, off_t offset, const std::string& data, int flags = 0) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | flags, 0644);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  ASSERT_EQ(pwrite(fd, data.data(), data.size(), offset), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(close(fd), 0);
+}
+
+using FuseDataTest = MountTest;
+
+TEST_F(FuseDataTest, RandomWritesAndTruncatesMatchNative) {
+  std::mt19937_64 rng(7);
+  for (int step = 0; step < 200; ++step) {
+    const off_t offset = static_cast<off_t>(rng() % (3 << 20));
+    std::string data(1 + rng() % 100000, '\0');
+    for (char& c : data) c = static_cast<char>('a' + rng() % 26);
+    if (rng() % 4 == 0) {
+      const off_t size = static_cast<off_t>(rng() % (4 << 20));
+      ExpectSame([&](const std::string& root) { return truncate((root + "/f").c_str(), size); },
+                 "truncate");
+    } else {
+      WriteAt(M("f"), offset, data);
+      WriteAt(N("f"), offset, data);
+    }
+    if (step % 20 == 19) {
+      ASSERT_EQ(ReadWhole(M("f")), ReadWhole(N("f"))) << "step " << step;
+    }
+  }
+  struct stat a, b;
+  ASSERT_EQ(stat(M("f").c_str(), &a), 0);
+  ASSERT_EQ(stat(N("f").c_str(), &b), 0);
+  EXPECT_EQ(a.st_size, b.st_size);
+  EXPECT_EQ(ReadWhole(M("f")), ReadWhole(N("f")));
+}
+
+TEST_F(FuseDataTest, AppendAndTruncateOnOpen) {
+  for (const std::string& root : {mnt(), native()}) {
+    WriteAt(root + "/log", 0, "one\n");
+    int fd = open((root + "/log").c_str(), O_WRONLY | O_APPEND);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "two\n", 4), 4);
+    ASSERT_EQ(pwrite(fd, "three\n", 6, 0), 6);  // O_APPEND: Linux appends even with pwrite
+    close(fd);
+  }
+  EXPECT_EQ(ReadWhole(M("log")), ReadWhole(N("log")));
+  EXPECT_EQ(ReadWhole(M("log")), "one\ntwo\nthree\n");
+  WriteAt(M("log"), 0, "new", O_TRUNC);
+  EXPECT_EQ(ReadWhole(M("log")), "new");
+}
+
+TEST_F(FuseDataTest, FilesPastFourGibibytesAndHoles) {
+  const off_t far = (off_t{4} << 30) + 12345;
+  WriteAt(M("big"), far, "tail");
+  struct stat st;
+  ASSERT_EQ(stat(M("big").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, far + 4);
+  int fd = open(M("big").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  char buf[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+  ASSERT_EQ(pread(fd, buf, 8, far - 4), 8);
+  EXPECT_EQ(std::string(buf, 8), std::string("\0\0\0\0tail", 8));
+  ASSERT_EQ(pread(fd, buf, 8, off_t{1} << 30), 8);  // deep in the hole
+  EXPECT_EQ(std::string(buf, 8), std::string(8, '\0'));
+  close(fd);
+  EXPECT_LT(tree()->usage().bytes, 1u << 20);  // the hole costs nothing
+}
+
+TEST_F(FuseDataTest, SharedWritableMmap) {
+  WriteAt(M("m"), 0, std::string(8192, 'x'));
+  int fd = open(M("m").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  void* map = mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(map, MAP_FAILED) << strerror(errno);
+  std::memcpy(static_cast<char*>(map) + 100, "mapped", 6);
+  ASSERT_EQ(msync(map, 8192, MS_SYNC), 0);
+  munmap(map, 8192);
+  close(fd);
+  std::string content = ReadWhole(M("m"));
+  EXPECT_EQ(content.substr(100, 6), "mapped");
+  EXPECT_EQ(content.size(), 8192u);
+}
+
+TEST_F(FuseDataTest, ConcurrentWritersOnDifferentAndTheSameFile) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string own = std::string(50000, static_cast<char>('a' + t));
+      for (int i = 0; i < 20; ++i) {
+        int fd = open(M("own" + std::to_string(t)).c_str(), O_WRONLY | O_CREAT, 0644);
+        (void)!pwrite(fd, own.data(), own.size(), static_cast<off_t>(i) * 50000);
+        close(fd);
+        // Disjoint regions of one shared file.
+        fd = open(M("shared").c_str(), O_WRONLY | O_CREAT, 0644);
+        (void)!pwrite(fd, own.data(), 1000, static_cast<off_t>((i * 4 + t) * 1000));
+        close(fd);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(ReadWhole(M("own" + std::to_string(t))),
+              std::string(20 * 50000, static_cast<char>('a' + t)));
+  }
+  std::string shared = ReadWhole(M("shared"));
+  ASSERT_EQ(shared.size(), 80000u);
+  for (int slot = 0; slot < 80; ++slot) {
+    EXPECT_EQ(shared.substr(static_cast<size_t>(slot) * 1000, 1000),
+              std::string(1000, static_cast<char>('a' + slot % 4)));
+  }
+}
+
+TEST_F(FuseDataTest, UnlinkedOpenFileKeepsItsData) {
+  WriteAt(M("gone"), 0, "still here");
+  int fd = open(M("gone").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(unlink(M("gone").c_str()), 0);
+  ASSERT_EQ(pwrite(fd, "STILL", 5, 0), 5);
+  char buf[16] = {};
+  ASSERT_EQ(pread(fd, buf, sizeof(buf), 0), 10);
+  EXPECT_EQ(std::string(buf, 10), "STILL here");
+  close(fd);
+}
+
+TEST_F(FuseDataTest, ByteQuotaGivesEdquotAndKeepsWhatWasWritten) {
+  tree()->set_limits(fs::Limits{0, 1 << 20});
+  WriteAt(M("a"), 0, std::string(600000, 'a'));
+  int fd = open(M("b").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  std::string chunk(100000, 'b');
+  int err = 0;
+  for (int i = 0; i < 10 && err == 0; ++i) {
+    if (write(fd, chunk.data(), chunk.size()) < 0) err = errno;
+  }
+  close(fd);
+  EXPECT_EQ(err, EDQUOT);
+  EXPECT_EQ(ReadWhole(M("a")), std::string(600000, 'a'));
+}
+
+}  // namespace
+}  // namespace berth::testing
