@@ -20,6 +20,10 @@ fs::Limits LimitsOf(const ProjectRecord& record) {
   return fs::Limits{record.quota_inodes, record.quota_bytes};
 }
 
+fs::IoLimiter::Rates RatesOf(const ProjectRecord& record) {
+  return {record.io.read_bytes_per_second, record.io.write_bytes_per_second, record.io.iops};
+}
+
 // A FUSE mount whose daemon died answers every call with ENOTCONN; detach it so the mount
 // point can be used again.
 void ClearStaleMount(const std::string& path) {
@@ -102,9 +106,11 @@ Result<Node::OpenProject*> Node::OpenLocked(const ProjectRecord& record) {
     data_options.clock = options_.clock;
     ASSIGN_OR_RETURN(project.data, fs::FileData::Open(project.tree.get(), &data_dir_->chunks(),
                                                       &chunker_, data_options));
+    project.limiter = std::make_unique<fs::IoLimiter>(options_.clock);
     it = open_.emplace(record.id, std::move(project)).first;
   }
   it->second.tree->set_limits(LimitsOf(record));
+  it->second.limiter->set_rates(RatesOf(record));
   return &it->second;
 }
 
@@ -114,9 +120,10 @@ Status Node::MountLocked(ProjectRecord record) {
   const std::string mountpoint = MountpointOf(record.id);
   ClearStaleMount(mountpoint);
   RETURN_IF_ERROR(MakeDirs(mountpoint, 0755));
-  ASSIGN_OR_RETURN(project->server,
-                   fs::FuseServer::Mount(project->tree.get(), project->data.get(), mountpoint,
-                                         fs::MountOptions{}));
+  fs::MountOptions mount_options;
+  mount_options.limiter = project->limiter.get();
+  ASSIGN_OR_RETURN(project->server, fs::FuseServer::Mount(project->tree.get(), project->data.get(),
+                                                          mountpoint, mount_options));
   if (!record.mounted) {
     record.mounted = true;
     RETURN_IF_ERROR(catalog_->UpdateProject(record));
@@ -189,6 +196,7 @@ Result<ProjectRecord> Node::SetProject(const std::string& id_or_name, const Proj
   RETURN_IF_ERROR(catalog_->UpdateProject(record));
   if (auto it = open_.find(record.id); it != open_.end()) {
     it->second.tree->set_limits(LimitsOf(record));
+    it->second.limiter->set_rates(RatesOf(record));
   }
   return record;
 }

@@ -91,7 +91,8 @@ class Node {
   struct OpenProject {
     std::unique_ptr<fs::LiveTree> tree;
     std::unique_ptr<fs::FileData> data;
-    std::unique_ptr<fs::FuseServer> server;
+    std::unique_ptr<fs::IoLimiter> limiter;
+    std::unique_ptr<fs::FuseServer> server;  // destroyed first: it borrows the others
   };
 
   explicit Node(const NodeOptions& options);

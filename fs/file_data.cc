@@ -346,6 +346,63 @@ Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
   return Status::Ok();
 }
 
+Status FileData::Allocate(Ino ino, uint64_t offset, uint64_t length) {
+  uint64_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = dirty_.find(ino);
+    if (it != dirty_.end()) {
+      size = it->second.size;
+    } else {
+      ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
+      if (!inode.is_regular()) return PosixError("fallocate", inode.is_dir() ? EISDIR : ENODEV);
+      size = inode.size;
+    }
+  }
+  if (offset + length <= size) return Status::Ok();
+  return Truncate(ino, offset + length);
+}
+
+Result<uint64_t> FileData::CopyRange(Ino in, uint64_t in_offset, Ino out, uint64_t out_offset,
+                                     uint64_t length) {
+  RETURN_IF_ERROR(Commit(in));
+  RETURN_IF_ERROR(Commit(out));
+  ASSIGN_OR_RETURN(Inode source, tree_->GetAttr(in));
+  ASSIGN_OR_RETURN(Inode target, tree_->GetAttr(out));
+  if (in_offset >= source.size) return uint64_t{0};
+  length = std::min(length, source.size - in_offset);
+
+  if (in != out && in_offset == 0 && out_offset == 0 && length == source.size &&
+      target.size == 0) {
+    // Share the chunks: the target gets the source's extents, no byte is read or written.
+    std::lock_guard<std::mutex> lock(mu_);
+    ASSIGN_OR_RETURN(std::vector<Extent> extents, Extents(in));
+    auto updated = tree_->UpdateData(out, [&](rocksdb::WriteBatch* batch, Inode* inode) {
+      for (const Extent& e : extents) {
+        batch->Put(tree_->extents_family(), ExtentKey(tree_->project(), out, e.offset),
+                   EncodeExtentValue(e.id, e.length));
+      }
+      inode->size = source.size;
+      inode->allocated = source.allocated;
+      inode->mtime_ns = options_.clock->NowNanos();
+      return Status::Ok();
+    });
+    if (!updated.ok()) return updated.status();
+    return length;
+  }
+  // Anything else is copied through the dirty buffer.
+  std::vector<uint8_t> buffer(std::min<uint64_t>(length, 1u << 20));
+  uint64_t done = 0;
+  while (done < length) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - done));
+    ASSIGN_OR_RETURN(size_t n, Read(in, in_offset + done, std::span<uint8_t>(buffer).first(want)));
+    if (n == 0) break;
+    RETURN_IF_ERROR(Write(out, out_offset + done, ByteView(buffer.data(), n)));
+    done += n;
+  }
+  return done;
+}
+
 Status FileData::Commit(Ino ino) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = dirty_.find(ino);

@@ -58,6 +58,13 @@ class FileData {
   Result<size_t> Read(Ino ino, uint64_t offset, std::span<uint8_t> out);
   // Sets the size (truncate either way), committed at once.
   Status Truncate(Ino ino, uint64_t size);
+  // Reserves [offset, offset + length): the size grows to cover it (fallocate mode 0). berth
+  // allocates on write, so the new range is a hole that reads as zeros.
+  Status Allocate(Ino ino, uint64_t offset, uint64_t length);
+  // copy_file_range: copies `length` bytes (fewer at the end of `in`) and returns how many.
+  // A whole-file copy into an empty file shares the source's chunks instead of copying bytes.
+  Result<uint64_t> CopyRange(Ino in, uint64_t in_offset, Ino out, uint64_t out_offset,
+                             uint64_t length);
   // Commits the file's uncommitted writes (fsync, close, the commit interval). A no-op if clean.
   Status Commit(Ino ino);
   Status CommitAll();

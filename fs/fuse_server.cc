@@ -33,6 +33,7 @@ Result<std::unique_ptr<FuseServer>> FuseServer::Mount(LiveTree* tree, FileData* 
   server->context_ = std::make_unique<ops::Context>();
   server->context_->tree = tree;
   server->context_->data = data;
+  server->context_->limiter = options.limiter;
   server->context_->entry_timeout_s = options.entry_timeout_s;
   server->context_->attr_timeout_s = options.attr_timeout_s;
 

@@ -8,6 +8,7 @@
 #include "base/file.h"
 #include "base/status.h"
 #include "fs/file_data.h"
+#include "fs/io_limiter.h"
 #include "fs/live_tree.h"
 
 struct fuse_session;
@@ -31,6 +32,9 @@ struct MountOptions {
   double attr_timeout_s = kDefaultAttrTimeoutSeconds;
   // libfuse's request tracing on stderr. Default: false.
   bool debug = false;
+  // Bandwidth and IOPS limits for this project's reads and writes; null: none. Borrowed, must
+  // outlive the server. Default: null.
+  IoLimiter* limiter = nullptr;
 };
 
 // Serves one project's live tree through FUSE at a mount point: mounted with

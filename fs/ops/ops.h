@@ -18,6 +18,7 @@
 #include "base/status.h"
 #include "fs/file_data.h"
 #include "fs/inode.h"
+#include "fs/io_limiter.h"
 #include "fs/inode_refs.h"
 #include "fs/live_tree.h"
 
@@ -28,6 +29,7 @@ namespace berth::fs::ops {
 struct Context {
   LiveTree* tree = nullptr;  // borrowed; outlives the session
   FileData* data = nullptr;  // borrowed; outlives the session: file contents
+  IoLimiter* limiter = nullptr;  // borrowed, may be null: the project's I/O limits
   InodeRefs refs;
   double entry_timeout_s = 1.0;
   double attr_timeout_s = 1.0;
@@ -113,6 +115,11 @@ void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
              fuse_file_info* fi);  // readdir.cc
 void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
 void StatFs(fuse_req_t req, fuse_ino_t ino);  // statfs.cc
+void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+               fuse_file_info* fi);  // fallocate.cc
+void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_file_info* fi_in,
+                   fuse_ino_t ino_out, off_t off_out, fuse_file_info* fi_out, size_t len,
+                   int flags);
 void SetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
               int flags);  // xattr.cc
 void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size);

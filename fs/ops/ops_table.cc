@@ -34,6 +34,8 @@ fuse_lowlevel_ops MakeTable() {
   ops.readdirplus = ReadDirPlus;
   ops.fsyncdir = FsyncDir;
   ops.statfs = StatFs;
+  ops.fallocate = Fallocate;
+  ops.copy_file_range = CopyFileRange;
   ops.setxattr = SetXattr;
   ops.getxattr = GetXattr;
   ops.listxattr = ListXattr;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <random>
@@ -159,6 +160,58 @@ TEST_F(FuseDataTest, ByteQuotaGivesEdquotAndKeepsWhatWasWritten) {
   close(fd);
   EXPECT_EQ(err, EDQUOT);
   EXPECT_EQ(ReadWhole(M("a")), std::string(600000, 'a'));
+}
+
+TEST_F(FuseDataTest, FallocateGrowsTheFileWithZeros) {
+  WriteAt(M("f"), 0, "abc");
+  int fd = open(M("f").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(posix_fallocate(fd, 0, 1 << 20), 0);
+  EXPECT_EQ(fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, 10), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  close(fd);
+  std::string content = ReadWhole(M("f"));
+  ASSERT_EQ(content.size(), 1u << 20);
+  EXPECT_EQ(content.substr(0, 3), "abc");
+  EXPECT_EQ(content.find_first_not_of('\0', 3), std::string::npos);
+}
+
+TEST_F(FuseDataTest, CopyFileRangeSharesChunksAndCopiesPieces) {
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += static_cast<char>('a' + (i * 7919) % 26);
+  WriteAt(M("src"), 0, text);
+  int in = open(M("src").c_str(), O_RDONLY);
+  int out = open(M("dst").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(in, 0);
+  ASSERT_GE(out, 0);
+  ASSERT_EQ(copy_file_range(in, nullptr, out, nullptr, text.size(), 0),
+            static_cast<ssize_t>(text.size()));
+  loff_t in_off = 1000, out_off = 5;
+  int piece = open(M("piece").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_EQ(copy_file_range(in, &in_off, piece, &out_off, 5000, 0), 5000);
+  close(in);
+  close(out);
+  close(piece);
+  EXPECT_EQ(ReadWhole(M("dst")), text);
+  EXPECT_EQ(ReadWhole(M("piece")), std::string(5, '\0') + text.substr(1000, 5000));
+  struct stat src_st, dst_st;
+  ASSERT_EQ(stat(M("src").c_str(), &src_st), 0);
+  ASSERT_EQ(stat(M("dst").c_str(), &dst_st), 0);
+  ASSERT_OK_AND_ASSIGN(auto src_extents, data()->Extents(src_st.st_ino));
+  ASSERT_OK_AND_ASSIGN(auto dst_extents, data()->Extents(dst_st.st_ino));
+  ASSERT_EQ(src_extents.size(), dst_extents.size());
+  for (size_t i = 0; i < src_extents.size(); ++i) EXPECT_EQ(src_extents[i].id, dst_extents[i].id);
+}
+
+TEST_F(FuseDataTest, DfShowsTheQuota) {
+  tree()->set_limits(fs::Limits{1000, 100 << 20});
+  WriteAt(M("a"), 0, std::string(1 << 20, 'a'));
+  struct statvfs st;
+  ASSERT_EQ(statvfs(mnt().c_str(), &st), 0);
+  EXPECT_EQ(st.f_blocks * st.f_frsize, 100u << 20);
+  EXPECT_EQ((st.f_blocks - st.f_bfree) * st.f_frsize, 1u << 20);
+  EXPECT_EQ(st.f_files, 1000u);
+  EXPECT_EQ(st.f_files - st.f_ffree, 2u);  // the root and a
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+#include "fs/ops/ops.h"
+
+namespace berth::fs::ops {
+
+// Only the default mode (posix_fallocate): the size grows to cover the range. Punching holes,
+// zeroing and KEEP_SIZE are not supported (EOPNOTSUPP, which callers fall back from).
+void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+               fuse_file_info* /*fi*/) {
+  Serve(req, [&] {
+    if (mode != 0) return ReplyError(req, PosixError("fallocate mode", EOPNOTSUPP));
+    if (offset < 0 || length <= 0) return ReplyError(req, PosixError("fallocate range", EINVAL));
+    Status s = Ctx(req).data->Allocate(ino, static_cast<uint64_t>(offset),
+                                       static_cast<uint64_t>(length));
+    if (!s.ok()) return ReplyError(req, s);
+    fuse_reply_err(req, 0);
+  });
+}
+
+// Between files of one project; a whole-file copy shares chunks instead of copying bytes.
+void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_file_info* /*fi_in*/,
+                   fuse_ino_t ino_out, off_t off_out, fuse_file_info* /*fi_out*/, size_t len,
+                   int flags) {
+  Serve(req, [&] {
+    if (flags != 0) return ReplyError(req, PosixError("copy_file_range flags", EINVAL));
+    Result<uint64_t> copied =
+        Ctx(req).data->CopyRange(ino_in, static_cast<uint64_t>(off_in), ino_out,
+                                 static_cast<uint64_t>(off_out), len);
+    if (!copied.ok()) return ReplyError(req, copied.status());
+    fuse_reply_write(req, static_cast<size_t>(*copied));
+  });
+}
+
+}  // namespace berth::fs::ops
