@@ -456,6 +456,12 @@ void FileData::Overlay(Inode* inode) {
 
 Status FileData::SyncLog() { return chunks_->database()->SyncWal(); }
 
+void FileData::SetMtime(Ino ino, int64_t mtime_ns) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = dirty_.find(ino);
+  if (it != dirty_.end()) it->second.mtime_ns = mtime_ns;
+}
+
 void FileData::Forget(Ino ino) {
   std::lock_guard<std::mutex> lock(mu_);
   if (dirty_.erase(ino) > 0) ::unlink(ScratchPath(ino).c_str());

@@ -70,6 +70,9 @@ class FileData {
   Status CommitAll();
   // Size and mtime as the user sees them, uncommitted writes included.
   void Overlay(Inode* inode);
+  // An mtime set explicitly (utimensat) while the file has uncommitted writes: it replaces the
+  // time of those writes, in what getattr shows and in what the commit stores.
+  void SetMtime(Ino ino, int64_t mtime_ns);
   // Drops the file's uncommitted state (its inode is being freed).
   void Forget(Ino ino);
   // Makes every committed change durable (fsync of the database log).

@@ -47,6 +47,9 @@ void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     }
     Result<Inode> changed = Ctx(req).tree->SetAttr(ino, change);
     if (!changed.ok()) return ReplyError(req, changed.status());
+    // Uncommitted writes must not win over a time set after them (tar and cp -p set times
+    // before they close the file).
+    if (change.mtime_ns || change.mtime_now) Ctx(req).data->SetMtime(ino, changed->mtime_ns);
     ReplyAttr(req, *changed);
   });
 }

@@ -183,6 +183,18 @@ TEST_F(FileDataTest, CommitPastTheQuotaIsEdquotAndWritesNothing) {
   EXPECT_EQ(tree_->usage().bytes, first.size());
 }
 
+TEST_F(FileDataTest, MtimeSetAfterUncommittedWritesWins) {
+  Ino f = NewFile("f");
+  Write(f, 0, TextBytes(100, 15));
+  data_->SetMtime(f, 1'000'000'000'000'000'000);
+  ASSERT_OK_AND_ASSIGN(Inode seen, tree_->GetAttr(f));
+  data_->Overlay(&seen);
+  EXPECT_EQ(seen.mtime_ns, 1'000'000'000'000'000'000);
+  ASSERT_OK(data_->Commit(f));
+  ASSERT_OK_AND_ASSIGN(Inode committed, tree_->GetAttr(f));
+  EXPECT_EQ(committed.mtime_ns, 1'000'000'000'000'000'000);
+}
+
 TEST_F(FileDataTest, OrphanReleaseFreesItsBytes) {
   Ino f = NewFile("f");
   Write(f, 0, RandomBytes(500000, 10));

@@ -203,6 +203,24 @@ TEST_F(FuseDataTest, CopyFileRangeSharesChunksAndCopiesPieces) {
   for (size_t i = 0; i < src_extents.size(); ++i) EXPECT_EQ(src_extents[i].id, dst_extents[i].id);
 }
 
+TEST_F(FuseDataTest, TimesSetBeforeCloseAreKept) {
+  for (const std::string& root : {mnt(), native()}) {
+    int fd = open((root + "/t").c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "hello", 5), 5);
+    struct timespec ts[2] = {{1000000000, 5}, {1000000000, 7}};
+    ASSERT_EQ(futimens(fd, ts), 0);
+    struct stat st;
+    ASSERT_EQ(fstat(fd, &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1000000000);
+    EXPECT_EQ(st.st_mtim.tv_nsec, 7);
+    close(fd);
+    ASSERT_EQ(stat((root + "/t").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mtim.tv_sec, 1000000000) << root;
+    EXPECT_EQ(st.st_mtim.tv_nsec, 7) << root;
+  }
+}
+
 TEST_F(FuseDataTest, DfShowsTheQuota) {
   tree()->set_limits(fs::Limits{1000, 100 << 20});
   WriteAt(M("a"), 0, std::string(1 << 20, 'a'));
