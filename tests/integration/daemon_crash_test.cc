@@ -25,10 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/testing/subprocess.h"
-#include "tests/testing/temp_dir.h"
-
-extern char** environ;
+#include "tests/integration/daemon_fixture.h"
 
 namespace berth {
 namespace {
@@ -36,16 +33,8 @@ namespace {
 using nlohmann::json;
 using testing::CommandResult;
 using testing::RunCommand;
-using testing::TempDir;
-
-bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
+using testing::Slurp;
+using testing::WaitFor;
 
 // Deterministic, never-zero bytes (zero chunks are stored as holes, which would make usage
 // differ from the apparent size) that differ between streams (no dedup between files).
@@ -61,11 +50,6 @@ std::string Pattern(uint64_t stream, uint64_t offset, size_t length) {
   std::string s(length, '\0');
   for (size_t i = 0; i < length; ++i) s[i] = static_cast<char>(PatternByte(stream, offset + i));
   return s;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // Writes all of `data`; returns 0 or the errno of the failing call.
@@ -118,72 +102,13 @@ void WalkTree(const std::string& dir, WalkTotals* totals) {
   }
 }
 
-class DaemonCrashTest : public ::testing::Test {
+class DaemonCrashTest : public testing::DaemonTest {
  protected:
-  void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "the daemon mounts projects: needs root";
-    if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
-  }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    std::error_code ec;
-    if (std::filesystem::exists(mount_root_, ec)) {
-      for (const auto& entry : std::filesystem::directory_iterator(mount_root_, ec)) {
-        umount2(entry.path().c_str(), MNT_DETACH);
-      }
-    }
+    testing::DaemonTest::TearDown();
     if (tmpfs_mounted_) umount2(dirty_dir_.c_str(), MNT_DETACH);
   }
 
-  void StartDaemon(int commit_interval_ms) {
-    std::vector<std::string> args = {BERTH_BINARY, "serve", "--data-dir", data_dir_,
-                                     "--mount-root", mount_root_, "--commit-interval-ms",
-                                     std::to_string(commit_interval_ms)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, dir_.Sub("daemon.out").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, dir_.Sub("daemon.err").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ASSERT_EQ(posix_spawn(&pid_, BERTH_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    ASSERT_TRUE(WaitFor([&] { return Berth({"project", "list"}).exit_code == 0; }))
-        << "daemon did not answer; stderr: " << Slurp(dir_.Sub("daemon.err"));
-  }
-  void KillDaemon() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  // SIGTERM, and expects a clean exit.
-  void StopDaemon() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "status " << status << "; stderr: " << Slurp(dir_.Sub("daemon.err"));
-  }
-
-  CommandResult Berth(std::vector<std::string> args) {
-    args.insert(args.begin(), BERTH_BINARY);
-    args.push_back("--socket");
-    args.push_back(data_dir_ + "/berth.sock");
-    return RunCommand(args);
-  }
-  json BerthJson(std::vector<std::string> args) {
-    args.insert(args.begin(), "--json");
-    CommandResult r = Berth(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
   json ProjectUsage(const std::string& name) {
     json list = BerthJson({"project", "list"});
     for (const auto& p : list) {
@@ -214,12 +139,8 @@ class DaemonCrashTest : public ::testing::Test {
     EXPECT_GT(report["chunks"].get<uint64_t>(), 0u);
   }
 
-  TempDir dir_;
-  std::string data_dir_ = dir_.Sub("data");
   std::string dirty_dir_ = dir_.Sub("data/dirty");
-  std::string mount_root_ = dir_.Sub("projects");
   bool tmpfs_mounted_ = false;
-  pid_t pid_ = -1;
 };
 
 // One writer streams files of 16 MiB, fsyncing every MiB, and now and then replaces a small file
@@ -311,7 +232,7 @@ TEST_F(DaemonCrashTest, KillNineDuringWritesKeepsFsyncedDataAndConsistentUsage) 
   StartDaemon(200);
   struct stat st;
   ASSERT_TRUE(WaitFor([&] { return stat((mnt + "/small").c_str(), &st) == 0; }))
-      << "the mount does not answer after restart: " << Slurp(dir_.Sub("daemon.err"));
+      << "the mount does not answer after restart: " << DaemonErr();
 
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(Slurp(mnt + "/small/" + std::to_string(i)), Pattern(100 + i, 0, 1000 + i * 777))
@@ -451,7 +372,7 @@ TEST_F(DaemonCrashTest, FullDirtyDiskGivesEnospcAndLosesNothingCommitted) {
   // And all of it after a restart.
   StartDaemon(200);
   ASSERT_TRUE(WaitFor([&] { return stat((mnt + "/after").c_str(), &st) == 0; }))
-      << Slurp(dir_.Sub("daemon.err"));
+      << DaemonErr();
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(Slurp(mnt + "/keep" + std::to_string(i)), Pattern(i, 0, 1 << 20)) << "keep" << i;
   }

@@ -17,92 +17,25 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/testing/subprocess.h"
-#include "tests/testing/temp_dir.h"
-
-extern char** environ;
+#include "tests/integration/daemon_fixture.h"
 
 namespace berth {
 namespace {
 
 using nlohmann::json;
 using testing::CommandResult;
-using testing::RunCommand;
-using testing::TempDir;
+using testing::Slurp;
+using testing::WaitFor;
 
-// Polls `condition` until it holds or `seconds` pass: awaiting a condition, not sleeping for one.
-bool WaitFor(const std::function<bool()>& condition, double seconds = 20) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
-
-class DaemonTest : public ::testing::Test {
+class DaemonLifecycleTest : public testing::DaemonTest {
  protected:
   void SetUp() override {
-    if (geteuid() != 0) GTEST_SKIP() << "the daemon mounts projects: needs root";
-    if (access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no /dev/fuse";
-    StartDaemon();
+    testing::DaemonTest::SetUp();
+    if (!IsSkipped()) StartDaemon();
   }
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    // Whatever the test did, leave no mount behind.
-    std::error_code ec;
-    if (std::filesystem::exists(mount_root_, ec)) {
-      for (const auto& entry : std::filesystem::directory_iterator(mount_root_, ec)) {
-        umount2(entry.path().c_str(), MNT_DETACH);
-      }
-    }
-  }
-
-  void StartDaemon() {
-    const std::string data = dir_.Sub("data");
-    std::vector<std::string> args = {BERTH_BINARY,  "serve",           "--data-dir", data,
-                                      "--mount-root", mount_root_, "--commit-interval-ms", "200"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, dir_.Sub("daemon.out").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, dir_.Sub("daemon.err").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ASSERT_EQ(posix_spawn(&pid_, BERTH_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    ASSERT_TRUE(WaitFor([&] { return Berth({"project", "list"}).exit_code == 0; }))
-        << "daemon did not answer; stderr: " << Slurp(dir_.Sub("daemon.err"));
-  }
-
-  CommandResult Berth(std::vector<std::string> args) {
-    args.insert(args.begin(), BERTH_BINARY);
-    args.push_back("--socket");
-    args.push_back(dir_.Sub("data/berth.sock"));
-    return RunCommand(args);
-  }
-  json BerthJson(std::vector<std::string> args) {
-    args.insert(args.begin(), "--json");
-    CommandResult r = Berth(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out, nullptr, false);
-  }
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  TempDir dir_;
-  std::string mount_root_ = dir_.Sub("projects");
-  pid_t pid_ = -1;
 };
 
-TEST_F(DaemonTest, ProjectLifecycleThroughTheCli) {
+TEST_F(DaemonLifecycleTest, ProjectLifecycleThroughTheCli) {
   json created = BerthJson({"project", "create", "alpha", "--quota", "1G", "--inodes", "1000"});
   const std::string id = created["id"];
   EXPECT_EQ(created["quota_bytes"], 1ull << 30);
@@ -140,7 +73,7 @@ TEST_F(DaemonTest, ProjectLifecycleThroughTheCli) {
   EXPECT_NE(unknown.err.find("no project named"), std::string::npos);
 }
 
-TEST_F(DaemonTest, KillNineThenRestartRemountsAndKeepsWhatFsyncAcknowledged) {
+TEST_F(DaemonLifecycleTest, KillNineThenRestartRemountsAndKeepsWhatFsyncAcknowledged) {
   json created = BerthJson({"project", "create", "beta"});
   const std::string mnt = BerthJson({"mount", "beta"})["mountpoint"];
   std::string content(3 << 20, '\0');
@@ -161,11 +94,11 @@ TEST_F(DaemonTest, KillNineThenRestartRemountsAndKeepsWhatFsyncAcknowledged) {
 
   StartDaemon();
   ASSERT_TRUE(WaitFor([&] { return stat((mnt + "/data.bin").c_str(), &st) == 0; }))
-      << Slurp(dir_.Sub("daemon.err"));
+      << DaemonErr();
   EXPECT_EQ(Slurp(mnt + "/data.bin"), content);
 }
 
-TEST_F(DaemonTest, SigtermCommitsAndUnmounts) {
+TEST_F(DaemonLifecycleTest, SigtermCommitsAndUnmounts) {
   BerthJson({"project", "create", "gamma"});
   const std::string mnt = BerthJson({"mount", "gamma"})["mountpoint"];
   std::ofstream(mnt + "/unsynced.txt") << "written, never fsynced";
@@ -173,8 +106,8 @@ TEST_F(DaemonTest, SigtermCommitsAndUnmounts) {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir_.Sub("daemon.err"));
-  EXPECT_NE(Slurp(dir_.Sub("daemon.out")).find("stopped cleanly"), std::string::npos);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DaemonErr();
+  EXPECT_NE(DaemonOut().find("stopped cleanly"), std::string::npos);
   struct stat st;
   EXPECT_EQ(stat((mnt + "/unsynced.txt").c_str(), &st), -1);  // unmounted: plain dir again
   EXPECT_EQ(errno, ENOENT);
@@ -183,7 +116,7 @@ TEST_F(DaemonTest, SigtermCommitsAndUnmounts) {
   EXPECT_EQ(Slurp(mnt + "/unsynced.txt"), "written, never fsynced");
 }
 
-TEST_F(DaemonTest, ImportCopiesATree) {
+TEST_F(DaemonLifecycleTest, ImportCopiesATree) {
   const std::string src = dir_.Sub("src");
   std::filesystem::create_directories(src + "/a/b");
   std::ofstream(src + "/a/b/file.txt") << "deep";
