@@ -122,6 +122,9 @@ Status Node::MountLocked(ProjectRecord record) {
   RETURN_IF_ERROR(MakeDirs(mountpoint, 0755));
   fs::MountOptions mount_options;
   mount_options.limiter = project->limiter.get();
+  mount_options.entry_timeout_s = options_.entry_timeout_s;
+  mount_options.attr_timeout_s = options_.attr_timeout_s;
+  mount_options.writeback_cache = options_.writeback_cache;
   ASSIGN_OR_RETURN(project->server, fs::FuseServer::Mount(project->tree.get(), project->data.get(),
                                                           mountpoint, mount_options));
   if (!record.mounted) {

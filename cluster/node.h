@@ -34,6 +34,10 @@ struct NodeOptions {
   std::string encryption_key_file;
   // Plain writes are committed at least this often; fsync commits at once. Default: 5000 ms.
   int64_t commit_interval_ms = 5000;
+  // Kernel caching of every mount (fs/fuse_server.h MountOptions). Defaults as there.
+  double entry_timeout_s = fs::kDefaultEntryTimeoutSeconds;
+  double attr_timeout_s = fs::kDefaultAttrTimeoutSeconds;
+  bool writeback_cache = false;
   Clock* clock = Clock::Real();
 };
 

@@ -43,6 +43,12 @@ Status LoadConfig(const std::string& path, cluster::NodeOptions* options) {
       options->encryption_key_file = *value.value<std::string>();
     } else if (k == "commit_interval_ms" && value.is_integer()) {
       options->commit_interval_ms = *value.value<int64_t>();
+    } else if (k == "entry_timeout_s" && (value.is_floating_point() || value.is_integer())) {
+      options->entry_timeout_s = *value.value<double>();
+    } else if (k == "attr_timeout_s" && (value.is_floating_point() || value.is_integer())) {
+      options->attr_timeout_s = *value.value<double>();
+    } else if (k == "writeback_cache" && value.is_boolean()) {
+      options->writeback_cache = *value.value<bool>();
     } else {
       return InvalidArgumentError("config " + path + ": unknown key or wrong type: " + k);
     }
@@ -102,8 +108,9 @@ void AddServeCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
   auto f = std::make_shared<ServeFlags>();
   CLI::App* serve = app.add_subcommand(
       "serve", "Run the node daemon: serve projects at <mount-root>/<id> until SIGTERM");
-  serve->add_option("--config", f->config, "TOML config file (keys: data_dir, mount_root, "
-                                           "encryption_key_file, commit_interval_ms)");
+  serve->add_option("--config", f->config,
+                    "TOML config file (keys: data_dir, mount_root, encryption_key_file, "
+                    "commit_interval_ms, entry_timeout_s, attr_timeout_s, writeback_cache)");
   serve->add_option("--data-dir", f->data_dir, "data directory (default /var/lib/berth)");
   serve->add_option("--mount-root", f->mount_root, "where projects are mounted (default /projects)");
   serve->add_option("--encryption-key-file", f->encryption_key_file,

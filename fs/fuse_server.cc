@@ -34,6 +34,7 @@ Result<std::unique_ptr<FuseServer>> FuseServer::Mount(LiveTree* tree, FileData* 
   server->context_->tree = tree;
   server->context_->data = data;
   server->context_->limiter = options.limiter;
+  server->context_->want_writeback_cache = options.writeback_cache;
   server->context_->entry_timeout_s = options.entry_timeout_s;
   server->context_->attr_timeout_s = options.attr_timeout_s;
 

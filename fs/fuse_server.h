@@ -30,6 +30,11 @@ struct MountOptions {
   double entry_timeout_s = kDefaultEntryTimeoutSeconds;
   // Seconds the kernel caches an inode's attributes. Default: kDefaultAttrTimeoutSeconds.
   double attr_timeout_s = kDefaultAttrTimeoutSeconds;
+  // The kernel's writeback cache: small writes are gathered in the page cache and sent in large
+  // pieces, and the kernel keeps size and mtime. Off by default: with it, a write past the quota
+  // succeeds into the page cache and EDQUOT only reaches the writer at close or fsync, and
+  // dirty pages must be flushed (syncfs) before a snapshot sees them. Default: false.
+  bool writeback_cache = false;
   // libfuse's request tracing on stderr. Default: false.
   bool debug = false;
   // Bandwidth and IOPS limits for this project's reads and writes; null: none. Borrowed, must

@@ -13,6 +13,9 @@ void Init(void* userdata, fuse_conn_info* conn) {
   // single path (SetAttr) for the data path to hook.
   conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
   ctx->kernel_applies_umask = (conn->want & FUSE_CAP_DONT_MASK) == 0;
+  if (ctx->want_writeback_cache && (conn->capable & FUSE_CAP_WRITEBACK_CACHE)) {
+    conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+  }
 }
 
 void Destroy(void* /*userdata*/) {}

@@ -12,6 +12,9 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     if (!inode.ok()) return ReplyError(req, inode.status());
     if (inode->is_dir()) return ReplyError(req, PosixError("open", EISDIR));
     fi->fh = ctx.refs.Open(ino);
+    // Every change to the tree goes through this mount (berth's own changes, like a restore,
+    // invalidate through the notify API), so cached pages stay valid across opens.
+    fi->keep_cache = 1;
     if (fuse_reply_open(req, fi) != 0) {
       // Interrupted: no RELEASE will come for this handle.
       auto released = ctx.refs.Release(fi->fh);

@@ -36,6 +36,8 @@ struct Context {
   // Whether the kernel masks the caller's umask off create modes itself (FUSE_CAP_DONT_MASK not
   // negotiated). Set by Init.
   bool kernel_applies_umask = true;
+  // Whether to ask for FUSE_CAP_WRITEBACK_CACHE in Init.
+  bool want_writeback_cache = false;
 };
 
 const fuse_lowlevel_ops& OpsTable();
