@@ -29,6 +29,9 @@ std::string EncodeExtentValue(const ChunkId& id, uint32_t length) {
   return v;
 }
 
+// New chunks are written in batches of about this many bytes during a commit.
+constexpr size_t kChunkBatchBytes = 8u << 20;
+
 bool AllZero(ByteView bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
 }
@@ -272,7 +275,18 @@ Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
   };
 
   auto updated = tree_->UpdateData(ino, [&](rocksdb::WriteBatch* batch, Inode* inode) -> Status {
-    storage::ChunkIdSet in_batch;
+    // New chunks go to the store in batches of their own, ahead of the one batch that swaps
+    // extents, size and usage: memory stays bounded however large the file, and a crash in
+    // between leaves only unreferenced chunks, which the next sweep takes. Never the reverse.
+    rocksdb::WriteBatch chunk_batch;
+    storage::ChunkIdSet in_batch;  // chunks in chunk_batch, which the store cannot see yet
+    auto flush_chunks = [&]() -> Status {
+      if (chunk_batch.Count() == 0) return Status::Ok();
+      RETURN_IF_ERROR(chunks_->database()->Write(&chunk_batch));
+      chunk_batch.Clear();
+      in_batch.clear();
+      return Status::Ok();
+    };
     int64_t allocated = static_cast<int64_t>(inode->allocated);
     // Re-chunks one edit against the current tiling and splices the result in. Each dirty range
     // is its own edit, so a write far into a large file does not re-chunk what lies between.
@@ -290,7 +304,8 @@ Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
         }
         ChunkId id = chunks_->IdOf(chunk);
         if (in_batch.insert(id).second) {
-          RETURN_IF_ERROR(chunks_->AddToBatch(batch, storage::ChunkKind::kData, chunk, id));
+          RETURN_IF_ERROR(chunks_->AddToBatch(&chunk_batch, storage::ChunkKind::kData, chunk, id));
+          if (chunk_batch.GetDataSize() >= kChunkBatchBytes) RETURN_IF_ERROR(flush_chunks());
         }
         fresh.push_back({{offset, len, false}, id});
         return Status::Ok();
@@ -337,6 +352,7 @@ Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
                                 : begin;
       RETURN_IF_ERROR(apply(storage::Edit{from, end, 0}));
     }
+    RETURN_IF_ERROR(flush_chunks());
     inode->size = new_size;
     inode->mtime_ns = dirty.mtime_ns;
     inode->allocated = static_cast<uint64_t>(std::max<int64_t>(allocated, 0));

@@ -25,8 +25,8 @@ struct FileDataOptions {
   // Where dirty buffers live: one sparse scratch file per file with uncommitted writes. Its
   // contents need not survive a crash (what fsync acknowledged is committed). Required.
   std::string dirty_dir;
-  // Decompressed chunks kept for reads. Default: 64 MiB.
-  size_t cache_bytes = 64u << 20;
+  // Decompressed chunks kept for reads. Default: 32 MiB.
+  size_t cache_bytes = 32u << 20;
   // Time source for mtime of writes. Default: the real clock. Not owned.
   Clock* clock = Clock::Real();
 };

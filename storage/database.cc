@@ -35,15 +35,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name,
     cf.blob_compression_type = rocksdb::kNoCompression;
     cf.enable_blob_garbage_collection = true;
     cf.blob_garbage_collection_age_cutoff = 0.25;
-    cf.write_buffer_size = 128u << 20;
-    cf.max_write_buffer_number = 4;  // ingest outruns one flush thread with only two
+    cf.write_buffer_size = 32u << 20;
+    cf.max_write_buffer_number = 3;  // ingest outruns one flush thread with only two
   } else {
     // Most has(id) lookups during ingest miss; a memtable bloom filter answers them without
     // walking the skip list.
     cf.memtable_prefix_bloom_size_ratio = 0.05;
     cf.memtable_whole_key_filtering = true;
     cf.compression = rocksdb::kLZ4Compression;
-    cf.write_buffer_size = 32u << 20;
+    cf.write_buffer_size = 16u << 20;
   }
   return cf;
 }
@@ -59,6 +59,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
   db_options.bytes_per_sync = 1u << 20;
   db_options.keep_log_file_num = 4;
   // A family that rarely changes (meta) would otherwise pin every WAL file since its last

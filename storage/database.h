@@ -22,8 +22,11 @@ struct DatabaseOptions {
   // Column families other modules keep in the same database (fs/ its inodes, dentries and
   // extents), created when missing, so that one WriteBatch spans them and the chunks.
   std::vector<std::string> extra_families;
-  // Shared LRU block cache for index and filter blocks. Default: 128 MiB.
-  size_t block_cache_bytes = 128u << 20;
+  // Shared LRU block cache for index and filter blocks. Default: 32 MiB.
+  size_t block_cache_bytes = 32u << 20;
+  // All memtables of all families together stay under this; past it RocksDB flushes. Bounds the
+  // daemon's memory under heavy writes. Default: 64 MiB.
+  size_t write_buffer_bytes = 64u << 20;
   // Create the database when the directory holds none. Default: true.
   bool create_if_missing = true;
   // For fault injection in tests; null means the default environment.
