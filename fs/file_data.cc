@@ -233,9 +233,9 @@ Result<std::vector<Extent>> FileData::Extents(Ino ino) {
 }
 
 Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
-  ASSIGN_OR_RETURN(std::vector<Extent> extents, Extents(ino));
   const uint64_t old_size = dirty.committed_size, new_size = dirty.size;
   if (old_size == new_size && dirty.ranges.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<Extent> extents, Extents(ino));
   const uint64_t max_piece = chunker_->options().max_size;
 
   // The committed content as a tiling of chunks and holes: what the re-chunker edits. Holes are
