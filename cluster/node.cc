@@ -211,21 +211,7 @@ Status Node::DeleteProject(const std::string& id_or_name) {
     return FailedPreconditionError("project " + record.name + " is mounted; unmount it first");
   }
   open_.erase(record.id);
-  // The live tree's keys all start with the project id: drop them with ranges.
-  rocksdb::WriteBatch batch;
-  const std::string begin(record.id.key());
-  std::string end = begin;
-  for (size_t i = end.size(); i-- > 0;) {
-    if (static_cast<uint8_t>(end[i]) != 0xff) {
-      end[i] = static_cast<char>(static_cast<uint8_t>(end[i]) + 1);
-      end.resize(i + 1);
-      break;
-    }
-  }
-  for (const std::string& family : fs::LiveTreeFamilies()) {
-    batch.DeleteRange(data_dir_->database().Family(family), begin, end);
-  }
-  RETURN_IF_ERROR(data_dir_->database().Write(&batch, /*sync=*/true));
+  RETURN_IF_ERROR(fs::DeleteLiveTree(&data_dir_->database(), record.id));
   RETURN_IF_ERROR(catalog_->DeleteProject(record.id));
   std::error_code ec;
   std::filesystem::remove(MountpointOf(record.id), ec);

@@ -51,6 +51,18 @@ std::vector<std::string> LiveTreeFamilies() {
   return {kInodeFamily, kDentryFamily, kCookieFamily, kXattrFamily, kOrphanFamily, kExtentFamily};
 }
 
+Status DeleteLiveTree(storage::Database* db, const ProjectId& project) {
+  rocksdb::WriteBatch batch;
+  const std::string begin(project.key());
+  const std::string end = PrefixEnd(begin);
+  for (const std::string& family : LiveTreeFamilies()) {
+    rocksdb::ColumnFamilyHandle* handle = db->Family(family);
+    if (handle == nullptr) return FailedPreconditionError("database lacks column family " + family);
+    batch.DeleteRange(handle, begin, end);
+  }
+  return db->Write(&batch, /*sync=*/true);
+}
+
 Status ValidateName(std::string_view name) {
   if (name.empty() || name == "." || name == "..") {
     return Errno(EINVAL, "invalid name '" + std::string(name) + "'");

@@ -180,6 +180,10 @@ class LiveTree {
   Limits limits_;  // GUARDED_BY(mu_)
 };
 
+// Drops every record of a project's live tree (one atomic, synced batch of range deletes: all
+// its keys start with the project id). REQUIRES: no LiveTree of the project is open.
+Status DeleteLiveTree(storage::Database* db, const ProjectId& project);
+
 // Checks a single path component: not empty, not "." or "..", no '/' or NUL (EINVAL), at most
 // 255 bytes (ENAMETOOLONG).
 Status ValidateName(std::string_view name);

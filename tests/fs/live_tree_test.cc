@@ -411,6 +411,20 @@ TEST_F(LiveTreeTest, ProjectsAreIsolated) {
   EXPECT_TRUE(listing.empty());
 }
 
+TEST_F(LiveTreeTest, DeleteLiveTreeDropsOnlyThatProject) {
+  Inode f = File(kRootIno, "mine");
+  ASSERT_OK_AND_ASSIGN(auto other,
+                       LiveTree::Open(db_.get(), ProjectId::Generate(), Caller{}, &clock_));
+  ASSERT_OK(other->MakeNode(kRootIno, "theirs", S_IFREG | 0644, 0, Caller{}));
+  tree_.reset();
+  ASSERT_OK(DeleteLiveTree(db_.get(), project_));
+  ASSERT_OK(Reopen());  // a fresh, empty tree
+  EXPECT_TRUE(Names(kRootIno).empty());
+  EXPECT_EQ(tree_->usage().inodes, 1u);
+  EXPECT_ERRNO(tree_->GetAttr(f.ino), ENOENT);
+  EXPECT_OK(other->Lookup(kRootIno, "theirs"));
+}
+
 TEST(ProjectIdTest, RoundTripsThroughText) {
   ProjectId id = ProjectId::Generate();
   std::string text = id.ToString();
