@@ -13,13 +13,15 @@ using internal::CookieKey;
 using internal::DentryKey;
 using internal::DentryPrefix;
 using internal::InodeKey;
+using internal::LinkKey;
 using internal::PrefixEnd;
 using internal::TreeStateKey;
 using internal::XattrKey;
 
 namespace {
 
-constexpr uint8_t kStateVersion = 1;
+// Version 2 added the name links (fs_links); a version 1 tree gets them at open.
+constexpr uint8_t kStateVersion = 2;
 constexpr uint32_t kMaxLinks = 65000;
 
 std::string EncodeState(Ino next_ino, const Usage& usage) {
@@ -48,7 +50,8 @@ rocksdb::Slice Slice(const std::string& s) { return rocksdb::Slice(s); }
 }  // namespace
 
 std::vector<std::string> LiveTreeFamilies() {
-  return {kInodeFamily, kDentryFamily, kCookieFamily, kXattrFamily, kOrphanFamily, kExtentFamily};
+  return {kInodeFamily,  kDentryFamily, kCookieFamily, kXattrFamily, kOrphanFamily,
+          kExtentFamily, kDirtyFamily,  kLinkFamily,   kTreeIdFamily};
 }
 
 Status DeleteLiveTree(storage::Database* db, const ProjectId& project) {
@@ -83,7 +86,10 @@ LiveTree::LiveTree(storage::Database* db, const ProjectId& project, Clock* clock
       cookies_(db->Family(kCookieFamily)),
       xattrs_(db->Family(kXattrFamily)),
       orphans_(db->Family(kOrphanFamily)),
-      extents_(db->Family(kExtentFamily)) {}
+      extents_(db->Family(kExtentFamily)),
+      dirty_(db->Family(kDirtyFamily)),
+      links_(db->Family(kLinkFamily)),
+      tree_ids_(db->Family(kTreeIdFamily)) {}
 
 Result<std::unique_ptr<LiveTree>> LiveTree::Open(storage::Database* db, const ProjectId& project,
                                                  const Caller& root_owner, Clock* clock) {
@@ -120,11 +126,13 @@ Status LiveTree::Initialise(const Caller& root_owner) {
   if (!s.ok()) return UnavailableError("read tree state: " + s.ToString());
   ByteReader r(AsBytes(value));
   uint8_t version = 0;
-  if (!(r.ReadU8(&version) && version == kStateVersion && r.ReadU64(&state_.next_ino) &&
+  if (!(r.ReadU8(&version) && (version == 1 || version == kStateVersion) &&
+        r.ReadU64(&state_.next_ino) &&
         r.ReadU64(&state_.usage.inodes) && r.ReadU64(&state_.usage.bytes) &&
         r.remaining() == 0)) {
     return DataLossError("corrupt tree state of project " + project_.ToString());
   }
+  if (version == 1) RETURN_IF_ERROR(AddMissingLinks());
   // Orphans left by a crash: nothing can have them open any more.
   std::vector<Ino> orphans;
   std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), orphans_));
@@ -138,10 +146,32 @@ Status LiveTree::Initialise(const Caller& root_owner) {
   return Status::Ok();
 }
 
+Status LiveTree::AddMissingLinks() {
+  rocksdb::WriteBatch batch;
+  const std::string prefix(project_.key());
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(rocksdb::ReadOptions(), dentries_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() <= prefix.size() + 8) return DataLossError("corrupt directory entry key");
+    const Ino parent =
+        DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
+    const std::string_view name(it->key().data() + prefix.size() + 8,
+                                it->key().size() - prefix.size() - 8);
+    ASSIGN_OR_RETURN(DirEntry entry, DecodeDirEntry(AsBytes(it->value().ToStringView())));
+    batch.Put(links_, Slice(LinkKey(project_, entry.ino, parent, name)), "");
+  }
+  if (!it->status().ok()) return UnavailableError("scan directory entries: " + it->status().ToString());
+  PutState(&batch);
+  return Write(&batch);
+}
+
 Status LiveTree::Write(rocksdb::WriteBatch* batch) { return db_->Write(batch); }
 
 void LiveTree::PutInode(rocksdb::WriteBatch* batch, const Inode& inode) {
-  batch->Put(inodes_, Slice(InodeKey(project_, inode.ino)), Slice(EncodeInode(inode)));
+  const std::string key = InodeKey(project_, inode.ino);
+  batch->Put(inodes_, Slice(key), Slice(EncodeInode(inode)));
+  uint8_t version[8];
+  EncodeFixed64(version, inode.version);
+  batch->Put(dirty_, Slice(key), rocksdb::Slice(reinterpret_cast<const char*>(version), 8));
 }
 
 void LiveTree::PutState(rocksdb::WriteBatch* batch) {
@@ -194,12 +224,14 @@ void LiveTree::AddEntry(rocksdb::WriteBatch* batch, Inode* dir, std::string_view
   batch->Put(dentries_, Slice(DentryKey(project_, dir->ino, name)), Slice(EncodeDirEntry(entry)));
   batch->Put(cookies_, Slice(CookieKey(project_, dir->ino, entry.cookie)),
              Slice(EncodeCookieValue(entry.ino, entry.type, name)));
+  batch->Put(links_, Slice(LinkKey(project_, child.ino, dir->ino, name)), "");
 }
 
 void LiveTree::RemoveEntry(rocksdb::WriteBatch* batch, const Inode& dir, std::string_view name,
                            const DirEntry& entry) {
   batch->Delete(dentries_, Slice(DentryKey(project_, dir.ino, name)));
   batch->Delete(cookies_, Slice(CookieKey(project_, dir.ino, entry.cookie)));
+  batch->Delete(links_, Slice(LinkKey(project_, entry.ino, dir.ino, name)));
 }
 
 void LiveTree::DropName(rocksdb::WriteBatch* batch, Inode* inode, int64_t now) {
@@ -624,6 +656,9 @@ Status LiveTree::ReleaseLocked(Ino ino) {
     batch.Delete(inodes_, key);
     batch.DeleteRange(xattrs_, key, PrefixEnd(key));
     batch.DeleteRange(extents_, key, PrefixEnd(key));
+    batch.DeleteRange(links_, key, PrefixEnd(key));
+    batch.Delete(dirty_, key);
+    batch.Delete(tree_ids_, key);
     --state_.usage.inodes;
     state_.usage.bytes -= std::min(state_.usage.bytes, inode->allocated);
     PutState(&batch);
@@ -634,6 +669,34 @@ Status LiveTree::ReleaseLocked(Ino ino) {
   Status written = Write(&batch);
   if (!written.ok()) state_ = before;
   return written;
+}
+
+Status LiveTree::CompleteSnapshot(std::span<const std::pair<Ino, storage::ChunkId>> rebuilt_trees,
+                                  std::span<const snapshot::DirtyMark> consumed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rocksdb::WriteBatch batch;
+  for (const auto& [dir, id] : rebuilt_trees) {
+    // A directory freed since the frozen view keeps no cache entry.
+    auto inode = Load(dir);
+    if (!inode.ok()) {
+      if (inode.status().ToErrno() == ENOENT) continue;
+      return inode.status();
+    }
+    batch.Put(tree_ids_, Slice(InodeKey(project_, dir)), rocksdb::Slice(AsChars(id.bytes())));
+  }
+  for (const snapshot::DirtyMark& mark : consumed) {
+    const std::string key = InodeKey(project_, mark.node);
+    std::string value;
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), dirty_, key, &value);
+    if (s.IsNotFound()) continue;
+    if (!s.ok()) return UnavailableError("read dirty mark: " + s.ToString());
+    if (value.size() != 8) return DataLossError("corrupt dirty mark of inode " + std::to_string(mark.node));
+    // A node changed after the frozen view keeps its mark for the next snapshot.
+    if (DecodeFixed64(reinterpret_cast<const uint8_t*>(value.data())) == mark.version) {
+      batch.Delete(dirty_, key);
+    }
+  }
+  return Write(&batch);
 }
 
 Usage LiveTree::usage() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "base/status.h"
 #include "fs/inode.h"
 #include "fs/project_id.h"
+#include "snapshot/tree_source.h"
 #include "storage/database.h"
 
 namespace berth::fs {
@@ -26,6 +28,11 @@ inline constexpr char kCookieFamily[] = "fs_cookies";   // project|parent|cookie
 inline constexpr char kXattrFamily[] = "fs_xattrs";     // project|ino|name -> value
 inline constexpr char kOrphanFamily[] = "fs_orphans";   // project|ino -> "" (nlink 0, not yet freed)
 inline constexpr char kExtentFamily[] = "fs_extents";   // project|ino|offset -> chunk id, length
+inline constexpr char kDirtyFamily[] = "fs_dirty";      // project|ino -> version (changed since
+                                                        // the last snapshot)
+inline constexpr char kLinkFamily[] = "fs_links";       // project|ino|parent|name -> ""
+inline constexpr char kTreeIdFamily[] = "fs_tree_ids";  // project|dir ino -> tree object id of
+                                                        // the last snapshot
 std::vector<std::string> LiveTreeFamilies();
 
 inline constexpr size_t kMaxNameLength = 255;
@@ -134,6 +141,15 @@ class LiveTree {
   // forgotten it. A no-op for an inode that still has names.
   Status ReleaseOrphan(Ino ino);
 
+  // The tree as the snapshot writer reads it: a frozen view of this moment (a RocksDB snapshot)
+  // whose Complete() records the snapshot's tree ids and clears the consumed dirty marks. The
+  // caller commits dirty file buffers first. The source borrows the tree.
+  std::unique_ptr<snapshot::TreeSource> OpenSnapshotSource();
+  // Complete() of a snapshot source: in one batch, under the tree's lock, so no operation slips
+  // between reading a mark and clearing it.
+  Status CompleteSnapshot(std::span<const std::pair<Ino, storage::ChunkId>> rebuilt_trees,
+                          std::span<const snapshot::DirtyMark> consumed);
+
   Usage usage();
   Limits limits();
   void set_limits(const Limits& limits);
@@ -146,6 +162,8 @@ class LiveTree {
 
   LiveTree(storage::Database* db, const ProjectId& project, Clock* clock);
   Status Initialise(const Caller& root_owner);
+  // A tree of state version 1 had no name links: derive them from the directory entries.
+  Status AddMissingLinks();
 
   // Helpers; REQUIRES: mu_ held.
   Result<Inode> Load(Ino ino);
@@ -154,6 +172,8 @@ class LiveTree {
   Result<bool> IsEmptyDir(Ino dir);
   Result<Inode> CreateLocked(Ino parent, std::string_view name, uint32_t mode, uint64_t rdev,
                              const Caller& caller, std::string_view symlink_target);
+  // Writes the inode and marks it changed since the last snapshot. REQUIRES: its version was
+  // bumped (or it is new), so a mark the snapshot writer consumed meanwhile is told apart.
   void PutInode(rocksdb::WriteBatch* batch, const Inode& inode);
   void PutState(rocksdb::WriteBatch* batch);
   // Adds `name` -> `ino` to `dir` (taking the next cookie) / removes it.
@@ -174,6 +194,9 @@ class LiveTree {
   rocksdb::ColumnFamilyHandle* const xattrs_;
   rocksdb::ColumnFamilyHandle* const orphans_;
   rocksdb::ColumnFamilyHandle* const extents_;
+  rocksdb::ColumnFamilyHandle* const dirty_;
+  rocksdb::ColumnFamilyHandle* const links_;
+  rocksdb::ColumnFamilyHandle* const tree_ids_;
 
   std::mutex mu_;  // serialises every operation; leaf lock
   State state_;    // GUARDED_BY(mu_); the copy in RocksDB is written in each batch

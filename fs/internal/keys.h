@@ -41,6 +41,14 @@ inline std::string ExtentKey(const ProjectId& p, Ino ino, uint64_t offset) {
   PutBigEndian64(&k, offset);
   return k;
 }
+// A name of `ino`: the directory holding it and the name there. One inode's names are one range,
+// so the snapshot writer finds a changed file's directories without a parent field.
+inline std::string LinkKey(const ProjectId& p, Ino ino, Ino parent, std::string_view name) {
+  std::string k = InodeKey(p, ino);
+  PutBigEndian64(&k, parent);
+  k.append(name);
+  return k;
+}
 // The smallest key after every key that starts with `prefix`.
 inline std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();

@@ -1,0 +1,233 @@
+#include "fs/snapshot_source.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+
+#include "base/clock.h"
+#include "base/coding.h"
+#include "fs/file_data.h"
+#include "fs/internal/keys.h"
+#include "storage/chunk_store.h"
+#include "storage/chunker.h"
+#include "storage/secret_key.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace berth::fs {
+namespace {
+
+using berth::testing::TempDir;
+using snapshot::DirtyMark;
+using snapshot::NodeId;
+
+// The live tree's side of the snapshot contract (snapshot/tree_source.h): which nodes are
+// dirty, the frozen view, and Complete() clearing exactly the marks that did not move.
+class SnapshotSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::DatabaseOptions options;
+    options.extra_families = LiveTreeFamilies();
+    auto db = storage::Database::Open(dir_.Sub("db"), options);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+    storage::StoreOptions store;
+    store.dedup_key = storage::SecretKey::Generate();
+    auto chunks = storage::ChunkStore::Open(db_.get(), store);
+    ASSERT_TRUE(chunks.ok());
+    chunks_ = std::move(chunks).value();
+    ASSERT_OK(Reopen());
+  }
+  Status Reopen() {
+    data_.reset();
+    tree_.reset();
+    ASSIGN_OR_RETURN(tree_, LiveTree::Open(db_.get(), project_, Caller{}, &clock_));
+    FileDataOptions options;
+    options.dirty_dir = dir_.Sub("dirty");
+    options.clock = &clock_;
+    ASSIGN_OR_RETURN(data_, FileData::Open(tree_.get(), chunks_.get(), &chunker_, options));
+    return Status::Ok();
+  }
+  // The dirty nodes as a sorted list of inode numbers.
+  std::vector<NodeId> Dirty(snapshot::TreeSource& source) {
+    auto marks = source.DirtyNodes();
+    EXPECT_TRUE(marks.ok()) << marks.status().ToString();
+    std::vector<NodeId> nodes;
+    if (marks.ok()) {
+      for (const DirtyMark& m : *marks) nodes.push_back(m.node);
+    }
+    std::sort(nodes.begin(), nodes.end());
+    return nodes;
+  }
+  // Consumes every mark, as a snapshot that saw them all would.
+  void CompleteAll() {
+    auto source = tree_->OpenSnapshotSource();
+    auto marks = source->DirtyNodes();
+    ASSERT_TRUE(marks.ok());
+    ASSERT_OK(source->Complete({}, *marks));
+  }
+  Ino Make(Ino parent, const std::string& name, uint32_t mode) {
+    auto made = S_ISDIR(mode) ? tree_->MakeDir(parent, name, mode & 07777, Caller{})
+                              : tree_->MakeNode(parent, name, mode, 0, Caller{});
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? made->ino : 0;
+  }
+
+  TempDir dir_;
+  ManualClock clock_{1'700'000'000'000'000'000};
+  ProjectId project_ = ProjectId::Generate();
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::ChunkStore> chunks_;
+  storage::Chunker chunker_;
+  std::unique_ptr<LiveTree> tree_;
+  std::unique_ptr<FileData> data_;
+};
+
+TEST_F(SnapshotSourceTest, NewTreeHasItsRootDirty) {
+  auto source = tree_->OpenSnapshotSource();
+  EXPECT_EQ(source->root(), kRootIno);
+  EXPECT_EQ(Dirty(*source), std::vector<NodeId>{kRootIno});
+  auto cached = source->CachedTreeId(kRootIno);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_FALSE(cached->has_value());
+}
+
+TEST_F(SnapshotSourceTest, ChangesMarkTheChangedNodesOnly) {
+  const Ino docs = Make(kRootIno, "docs", S_IFDIR | 0755);
+  const Ino deep = Make(docs, "deep", S_IFDIR | 0755);
+  const Ino paper = Make(deep, "paper.tex", S_IFREG | 0644);
+  const Ino other = Make(kRootIno, "other", S_IFREG | 0644);
+  CompleteAll();
+  EXPECT_TRUE(Dirty(*tree_->OpenSnapshotSource()).empty());
+
+  // A data change marks the file alone; its directories are found through its parents.
+  ASSERT_OK(data_->Write(paper, 0, AsBytes(std::string_view("\\section{Intro}"))));
+  ASSERT_OK(data_->Commit(paper));
+  auto source = tree_->OpenSnapshotSource();
+  EXPECT_EQ(Dirty(*source), std::vector<NodeId>{paper});
+  auto parents = source->ParentsOf(paper);
+  ASSERT_TRUE(parents.ok());
+  EXPECT_EQ(*parents, std::vector<NodeId>{deep});
+  ASSERT_OK(source->Complete({}, *source->DirtyNodes()));
+
+  // chmod, xattrs, and a rename (which moves the renamed file's ctime) all mark.
+  ASSERT_OK(tree_->SetAttr(other, AttrChange{.mode = 0600}));
+  EXPECT_EQ(Dirty(*tree_->OpenSnapshotSource()), std::vector<NodeId>{other});
+  CompleteAll();
+  ASSERT_OK(tree_->SetXattr(other, "user.k", AsBytes(std::string_view("v")), 0));
+  EXPECT_EQ(Dirty(*tree_->OpenSnapshotSource()), std::vector<NodeId>{other});
+  CompleteAll();
+  ASSERT_OK(tree_->Rename(kRootIno, "other", docs, "moved", 0));
+  EXPECT_EQ(Dirty(*tree_->OpenSnapshotSource()), (std::vector<NodeId>{kRootIno, docs, other}));
+}
+
+TEST_F(SnapshotSourceTest, HardLinksHaveEveryParent) {
+  const Ino a = Make(kRootIno, "a", S_IFDIR | 0755);
+  const Ino b = Make(kRootIno, "b", S_IFDIR | 0755);
+  const Ino file = Make(a, "f", S_IFREG | 0644);
+  ASSERT_OK(tree_->Link(file, b, "g"));
+  ASSERT_OK(tree_->Link(file, b, "h"));
+  auto parents = tree_->OpenSnapshotSource()->ParentsOf(file);
+  ASSERT_TRUE(parents.ok());
+  EXPECT_EQ(*parents, (std::vector<NodeId>{a, b}));
+
+  ASSERT_OK(tree_->Unlink(a, "f"));
+  ASSERT_OK(tree_->Unlink(b, "g"));
+  parents = tree_->OpenSnapshotSource()->ParentsOf(file);
+  ASSERT_TRUE(parents.ok());
+  EXPECT_EQ(*parents, std::vector<NodeId>{b});
+
+  // The last name gone: no parents; once freed, no mark either.
+  ASSERT_OK(tree_->Unlink(b, "h"));
+  auto source = tree_->OpenSnapshotSource();
+  parents = source->ParentsOf(file);
+  ASSERT_TRUE(parents.ok());
+  EXPECT_TRUE(parents->empty());
+  ASSERT_OK(tree_->ReleaseOrphan(file));
+  auto dirty = Dirty(*tree_->OpenSnapshotSource());
+  EXPECT_EQ(std::count(dirty.begin(), dirty.end(), file), 0);
+}
+
+TEST_F(SnapshotSourceTest, ReadsAFrozenViewAndKeepsMarksThatMovedMeanwhile) {
+  const Ino dir = Make(kRootIno, "d", S_IFDIR | 0755);
+  const Ino file = Make(dir, "f", S_IFREG | 0644);
+  auto source = tree_->OpenSnapshotSource();
+  auto seen = source->DirtyNodes();
+  ASSERT_TRUE(seen.ok());
+
+  // After the view was taken: a new name and a chmod of a file the view saw as dirty.
+  Make(dir, "later", S_IFREG | 0644);
+  ASSERT_OK(tree_->SetAttr(file, AttrChange{.mode = 0600}));
+  auto listing = source->ListDir(dir);
+  ASSERT_TRUE(listing.ok());
+  ASSERT_EQ(listing->size(), 1u);
+  EXPECT_EQ((*listing)[0].name, "f");
+  auto meta = source->Stat(file);
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->mode, S_IFREG | 0644u);
+
+  const storage::ChunkId some_tree = chunks_->IdOf(AsBytes(std::string_view("tree")));
+  std::vector<std::pair<NodeId, storage::ChunkId>> trees = {{dir, some_tree}};
+  ASSERT_OK(source->Complete(trees, *seen));
+  // The root was unchanged since the view: clean. The file and the directory moved: dirty.
+  auto next = tree_->OpenSnapshotSource();
+  EXPECT_EQ(Dirty(*next), (std::vector<NodeId>{dir, file, file + 1}));
+  auto cached = next->CachedTreeId(dir);
+  ASSERT_TRUE(cached.ok());
+  ASSERT_TRUE(cached->has_value());
+  EXPECT_EQ(**cached, some_tree);
+}
+
+TEST_F(SnapshotSourceTest, StatGivesMetadataXattrsAndExtents) {
+  const Ino file = Make(kRootIno, "data.bin", S_IFREG | 0640);
+  ASSERT_OK(tree_->SetXattr(file, "user.b", AsBytes(std::string_view("2")), 0));
+  ASSERT_OK(tree_->SetXattr(file, "user.a", AsBytes(std::string_view("1")), 0));
+  Bytes content(300'000, 7);
+  ASSERT_OK(data_->Write(file, 1 << 20, content));  // a hole of 1 MiB first
+  ASSERT_OK(data_->Commit(file));
+  auto meta = tree_->OpenSnapshotSource()->Stat(file);
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  EXPECT_EQ(meta->mode, S_IFREG | 0640u);
+  EXPECT_EQ(meta->size, (1u << 20) + content.size());
+  ASSERT_EQ(meta->xattrs.size(), 2u);
+  EXPECT_EQ(meta->xattrs[0].first, "user.a");
+  EXPECT_EQ(meta->xattrs[1].second, "2");
+  ASSERT_FALSE(meta->extents.empty());
+  EXPECT_EQ(meta->extents.front().offset, 1u << 20);
+  uint64_t covered = 0;
+  for (const auto& e : meta->extents) covered += e.length;
+  EXPECT_EQ(covered, content.size());
+
+  auto gone = tree_->OpenSnapshotSource()->Stat(file + 100);
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SnapshotSourceTest, TreeOfTheFirstFormatGetsItsNameLinksAtOpen) {
+  const Ino dir = Make(kRootIno, "d", S_IFDIR | 0755);
+  const Ino file = Make(dir, "f", S_IFREG | 0644);
+  ASSERT_OK(tree_->Link(file, kRootIno, "g"));
+  data_.reset();
+  tree_.reset();
+  // Rewrite it as a version 1 tree: state version 1 and no links.
+  const std::string prefix(project_.key());
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(db_->Family(kLinkFamily), prefix, internal::PrefixEnd(prefix));
+  std::string state;
+  ASSERT_TRUE(db_->db()
+                  ->Get(rocksdb::ReadOptions(), db_->Family(kInodeFamily),
+                        internal::TreeStateKey(project_), &state)
+                  .ok());
+  state[0] = 1;
+  batch.Put(db_->Family(kInodeFamily), internal::TreeStateKey(project_), state);
+  ASSERT_OK(db_->Write(&batch));
+
+  ASSERT_OK(Reopen());
+  auto parents = tree_->OpenSnapshotSource()->ParentsOf(file);
+  ASSERT_TRUE(parents.ok());
+  EXPECT_EQ(*parents, (std::vector<NodeId>{kRootIno, dir}));
+}
+
+}  // namespace
+}  // namespace berth::fs
