@@ -18,6 +18,18 @@ struct IoLimits {
   uint64_t iops = 0;
 };
 
+// Per-project container limits (cgroups, runtime/); 0 means the runtime's default (none).
+struct ContainerLimits {
+  uint64_t memory_bytes = 0;
+  uint64_t swap_bytes = 0;   // swap on top of memory
+  double cpu_cores = 0;      // CPU quota in cores, e.g. 1.5
+  uint64_t cpu_weight = 0;   // relative CPU share, 1..10000
+  uint64_t pids = 0;         // processes and threads
+  uint64_t blkio_weight = 0; // relative block I/O share, 10..1000
+
+  bool operator==(const ContainerLimits&) const = default;
+};
+
 // What the catalog knows of a project.
 struct ProjectRecord {
   fs::ProjectId id;
@@ -26,6 +38,8 @@ struct ProjectRecord {
   uint64_t quota_inodes = 0;   // 0: unlimited
   IoLimits io;
   bool mounted = false;        // wanted mounted: a restarted daemon mounts it again
+  bool running = false;        // wanted running: its container is started with the node
+  ContainerLimits limits;
   int64_t created_ms = 0;
 };
 

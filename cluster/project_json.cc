@@ -13,6 +13,14 @@ nlohmann::json ProjectToJson(const ProjectRecord& p) {
             {"write_bytes_per_second", p.io.write_bytes_per_second},
             {"iops", p.io.iops}}},
           {"mounted", p.mounted},
+          {"running", p.running},
+          {"limits",
+           {{"memory_bytes", p.limits.memory_bytes},
+            {"swap_bytes", p.limits.swap_bytes},
+            {"cpu_cores", p.limits.cpu_cores},
+            {"cpu_weight", p.limits.cpu_weight},
+            {"pids", p.limits.pids},
+            {"blkio_weight", p.limits.blkio_weight}}},
           {"created_ms", p.created_ms}};
 }
 
@@ -32,6 +40,17 @@ Result<ProjectRecord> ProjectFromJson(const nlohmann::json& j) {
     p.io.iops = io.at("iops").get<uint64_t>();
     p.mounted = j.at("mounted").get<bool>();
     p.created_ms = j.at("created_ms").get<int64_t>();
+    // Added after the first records were written: absent means not running, no limits.
+    p.running = j.value("running", false);
+    if (j.contains("limits")) {
+      const auto& l = j.at("limits");
+      p.limits.memory_bytes = l.value("memory_bytes", uint64_t{0});
+      p.limits.swap_bytes = l.value("swap_bytes", uint64_t{0});
+      p.limits.cpu_cores = l.value("cpu_cores", 0.0);
+      p.limits.cpu_weight = l.value("cpu_weight", uint64_t{0});
+      p.limits.pids = l.value("pids", uint64_t{0});
+      p.limits.blkio_weight = l.value("blkio_weight", uint64_t{0});
+    }
     return p;
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("malformed project record: ") + e.what());

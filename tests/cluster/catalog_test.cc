@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cluster/project_json.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -50,6 +51,30 @@ TEST_F(CatalogTest, CreateGetByNameAndIdListSurvivesReopen) {
   EXPECT_EQ(by_id.quota_bytes, 1u << 30);
   ASSERT_OK_AND_ASSIGN(auto all, catalog_->ListProjects());
   EXPECT_EQ(all.size(), 2u);
+}
+
+TEST_F(CatalogTest, ContainerLimitsAndRunningSurviveReopen) {
+  ProjectRecord p = Make("limited");
+  p.running = true;
+  p.limits = {.memory_bytes = 2ull << 30, .swap_bytes = 1 << 30, .cpu_cores = 1.5,
+              .cpu_weight = 200, .pids = 512, .blkio_weight = 300};
+  ASSERT_OK(catalog_->CreateProject(p));
+  ASSERT_OK(Reopen());
+  auto got = catalog_->GetProject("limited");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(got->running);
+  EXPECT_EQ(got->limits, p.limits);
+}
+
+TEST_F(CatalogTest, RecordsWithoutContainerFieldsReadAsStoppedAndUnlimited) {
+  ProjectRecord p = Make("old");
+  nlohmann::json j = ProjectToJson(p);
+  j.erase("running");
+  j.erase("limits");
+  auto back = ProjectFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_FALSE(back->running);
+  EXPECT_EQ(back->limits, ContainerLimits{});
 }
 
 TEST_F(CatalogTest, NamesAreUniqueAndValid) {
