@@ -114,12 +114,42 @@ void ControlServer::AcceptLoop() {
   }
 }
 
+namespace {
+
+// Reads from a client, taking any descriptors that ride along into `fds`. Returns what recvmsg
+// returns; descriptors beyond kMaxRequestFds are closed.
+ssize_t ReceiveWithFds(int fd, char* buf, size_t size, std::vector<UniqueFd>* fds) {
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxRequestFds)];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  if (n < 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      UniqueFd owned(received);
+      if (fds->size() < kMaxRequestFds) fds->push_back(std::move(owned));
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
 void ControlServer::Serve(int raw_fd) {
   UniqueFd fd(raw_fd);
   std::string line;
   char buf[4096];
+  ControlCall call;
   while (line.find('\n') == std::string::npos) {
-    ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
+    ssize_t n = ReceiveWithFds(fd.get(), buf, sizeof(buf), &call.fds);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     line.append(buf, static_cast<size_t>(n));
@@ -137,12 +167,12 @@ void ControlServer::Serve(int raw_fd) {
     return;
   }
   bool peer_gone = false;
-  ProgressFn progress = [&](const nlohmann::json& p) {
+  call.progress = [&](const nlohmann::json& p) {
     if (!peer_gone) peer_gone = !WriteLine(fd.get(), {{"progress", p}});
   };
   Result<nlohmann::json> result = InternalError("handler threw");
   try {
-    result = handler_(request, progress);
+    result = handler_(request, call);
   } catch (const std::exception& e) {
     result = InternalError(std::string("handler threw: ") + e.what());
   }

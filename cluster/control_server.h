@@ -21,10 +21,23 @@ namespace berth::cluster {
 // {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": "NOT_FOUND"} line.
 inline constexpr size_t kMaxRequestBytes = 1u << 20;
 
+// At most this many descriptors may ride along with a request.
+inline constexpr size_t kMaxRequestFds = 4;
+
 using ProgressFn = std::function<void(const nlohmann::json& progress)>;
+
+// What a handler gets besides the request itself.
+struct ControlCall {
+  // Sends one progress line to the client.
+  ProgressFn progress;
+  // Descriptors the client passed with the request (SCM_RIGHTS), in its order: e.g. its stdin,
+  // stdout and stderr for `exec`, its stdout for `cat`. Owned by the call.
+  std::vector<UniqueFd> fds;
+};
+
 // Answers one request. Called on the connection's thread; must be thread-safe.
 using ControlHandler =
-    std::function<Result<nlohmann::json>(const nlohmann::json& request, const ProgressFn& progress)>;
+    std::function<Result<nlohmann::json>(const nlohmann::json& request, ControlCall& call)>;
 
 // Serves the control socket: root-only permissions (0600), a thread per connection.
 // Thread-safe; Stop() (also run by the destructor) waits for running requests.

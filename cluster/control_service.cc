@@ -100,8 +100,8 @@ json ProjectStatusToJson(const ProjectStatus& s) {
 }
 
 ControlHandler MakeNodeHandler(Node* node) {
-  return [node](const json& request, const ProgressFn& progress) {
-    return Dispatch(node, request, progress);
+  return [node](const json& request, ControlCall& call) {
+    return Dispatch(node, request, call.progress);
   };
 }
 

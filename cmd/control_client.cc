@@ -28,8 +28,42 @@ std::string ResolveSocket(const std::string& flag) {
   return SocketIn(kDefaultDataDir);
 }
 
+namespace {
+
+// Sends all of `data`, the descriptors with its first byte.
+Status SendRequest(int fd, const std::string& data, std::span<const int> fds) {
+  if (fds.size() > 4) return InvalidArgumentError("at most 4 descriptors go with a request");
+  size_t done = 0;
+  while (done < data.size()) {
+    iovec iov{const_cast<char*>(data.data() + done), data.size() - done};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+    if (done == 0 && !fds.empty()) {
+      msg.msg_control = control;
+      msg.msg_controllen = CMSG_SPACE(sizeof(int) * fds.size());
+      cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return UnavailableError("sending to the daemon failed: " + std::string(std::strerror(errno)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<nlohmann::json> CallDaemon(const std::string& socket, const nlohmann::json& request,
-                                  const std::function<void(const nlohmann::json&)>& on_progress) {
+                                  const std::function<void(const nlohmann::json&)>& on_progress,
+                                  std::span<const int> fds) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket.size() >= sizeof(addr.sun_path)) return InvalidArgumentError("socket path too long");
@@ -40,10 +74,7 @@ Result<nlohmann::json> CallDaemon(const std::string& socket, const nlohmann::jso
                             "); start one with `berth serve`, or name its socket with --socket "
                             "or BERTH_SOCKET");
   }
-  std::string line = request.dump() + "\n";
-  if (::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
-    return UnavailableError("sending to the daemon failed: " + std::string(std::strerror(errno)));
-  }
+  RETURN_IF_ERROR(SendRequest(fd.get(), request.dump() + "\n", fds));
   std::string buffer;
   char chunk[65536];
   for (;;) {

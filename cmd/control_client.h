@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <span>
 #include <string>
 
 #include "base/status.h"
@@ -18,9 +19,12 @@ std::string ResolveSocket(const std::string& flag);
 std::string SocketIn(const std::string& data_dir);
 
 // Sends one request and waits for the answer; progress lines go to `on_progress` (may be empty).
-// Unavailable when no daemon answers; otherwise the daemon's own error, with its code.
+// `fds` ride along with the request (SCM_RIGHTS; at most 4): the daemon reads or writes them,
+// e.g. this process's stdin/stdout/stderr for `exec`. Unavailable when no daemon answers;
+// otherwise the daemon's own error, with its code.
 Result<nlohmann::json> CallDaemon(const std::string& socket, const nlohmann::json& request,
-                                  const std::function<void(const nlohmann::json&)>& on_progress);
+                                  const std::function<void(const nlohmann::json&)>& on_progress,
+                                  std::span<const int> fds = {});
 
 }  // namespace berth::cmd
 

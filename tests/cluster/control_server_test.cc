@@ -36,13 +36,22 @@ std::string RawExchange(const std::string& socket, const std::string& bytes) {
 class ControlServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = ControlServer::Start(socket_, [](const json& request, const ProgressFn& progress)
+    auto server = ControlServer::Start(socket_, [](const json& request, ControlCall& call)
                                                      -> Result<json> {
       std::string op = request["op"];
       if (op == "echo") return request;
       if (op == "count") {
-        for (int i = 1; i <= 3; ++i) progress({{"i", i}});
+        for (int i = 1; i <= 3; ++i) call.progress({{"i", i}});
         return json{{"done", 3}};
+      }
+      if (op == "write") {  // writes "fd N" into each descriptor passed
+        for (size_t i = 0; i < call.fds.size(); ++i) {
+          std::string text = "fd " + std::to_string(i);
+          if (::write(call.fds[i].get(), text.data(), text.size()) < 0) {
+            return PosixError("write", errno);
+          }
+        }
+        return json{{"fds", call.fds.size()}};
       }
       if (op == "fail") return NotFoundError("no such thing");
       throw std::runtime_error("boom");
@@ -84,11 +93,34 @@ TEST_F(ControlServerTest, MalformedRequestsGetAClearErrorAndTheServerLivesOn) {
   EXPECT_OK(cmd::CallDaemon(socket_, {{"op", "echo"}}, nullptr));
 }
 
+TEST_F(ControlServerTest, DescriptorsRideAlongWithTheRequest) {
+  int a[2], b[2];
+  ASSERT_EQ(::pipe(a), 0);
+  ASSERT_EQ(::pipe(b), 0);
+  UniqueFd a_read(a[0]), a_write(a[1]), b_read(b[0]), b_write(b[1]);
+  const int fds[] = {a_write.get(), b_write.get()};
+  ASSERT_OK_AND_ASSIGN(json result, cmd::CallDaemon(socket_, {{"op", "write"}}, nullptr, fds));
+  EXPECT_EQ(result["fds"], 2);
+  a_write = UniqueFd();
+  b_write = UniqueFd();
+  char buf[16];
+  ssize_t n = ::read(a_read.get(), buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "fd 0");
+  n = ::read(b_read.get(), buf, sizeof(buf));
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0), "fd 1");
+  // The daemon closed its copies once the request was answered: the pipes are at end of file.
+  EXPECT_EQ(::read(a_read.get(), buf, sizeof(buf)), 0);
+
+  const int too_many[] = {0, 1, 2, 0, 1};
+  EXPECT_THAT(cmd::CallDaemon(socket_, {{"op", "write"}}, nullptr, too_many),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
 TEST_F(ControlServerTest, SocketIsRootOnlyAndASecondServerIsRefused) {
   struct stat st;
   ASSERT_EQ(stat(socket_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  auto second = ControlServer::Start(socket_, [](const json&, const ProgressFn&) -> Result<json> {
+  auto second = ControlServer::Start(socket_, [](const json&, ControlCall&) -> Result<json> {
     return json();
   });
   EXPECT_THAT(second, StatusIs(StatusCode::kFailedPrecondition));
