@@ -8,6 +8,7 @@
 #include "cmd/cli_context.h"
 #include "cmd/project_commands.h"
 #include "cmd/serve_command.h"
+#include "cmd/snapshot_commands.h"
 #include "cmd/store_commands.h"
 
 #ifndef BERTH_VERSION
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   AddServeCommand(app, flags, &exit_code);
   AddProjectCommands(app, flags, &exit_code);
+  AddSnapshotCommands(app, flags, &exit_code);
   AddStoreCommands(app, flags, &exit_code);
 
   // Logging must be up before any subcommand callback runs.

@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-#include "cmd/control_client.h"
+#include "cmd/daemon_call.h"
 #include "cmd/progress.h"
 #include "cmd/size_parse.h"
 
@@ -28,14 +28,10 @@ struct ProjectFlags {
   std::string source;
 };
 
-// Sends `request`; prints the result with `describe` (text) or as JSON.
 int Call(const GlobalFlags& g, const ProjectFlags& f, const json& request,
          const std::function<std::string(const json&)>& describe,
          const std::function<void(const json&)>& on_progress = nullptr) {
-  auto result = CallDaemon(ResolveSocket(f.socket), request, on_progress);
-  if (!result.ok()) return ReportFailure(g, result.status());
-  PrintResult(g, *result, describe(*result));
-  return kExitOk;
+  return CallAndPrint(g, f.socket, request, describe, on_progress);
 }
 
 // Adds a size field ("10G") or a count to the request when the flag was given.
