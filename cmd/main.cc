@@ -6,6 +6,7 @@
 
 #include "base/logging.h"
 #include "cmd/cli_context.h"
+#include "cmd/container_commands.h"
 #include "cmd/project_commands.h"
 #include "cmd/serve_command.h"
 #include "cmd/snapshot_commands.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   AddServeCommand(app, flags, &exit_code);
   AddProjectCommands(app, flags, &exit_code);
   AddSnapshotCommands(app, flags, &exit_code);
+  AddContainerCommands(app, flags, &exit_code);
   AddStoreCommands(app, flags, &exit_code);
 
   // Logging must be up before any subcommand callback runs.
