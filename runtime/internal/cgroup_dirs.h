@@ -1,0 +1,35 @@
+#ifndef BERTH_RUNTIME_INTERNAL_CGROUP_DIRS_H_
+#define BERTH_RUNTIME_INTERNAL_CGROUP_DIRS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace berth::runtime::internal {
+
+// The cgroup directories (one per mounted hierarchy, v1 and v2) process `pid` belongs to, as
+// absolute host paths. Empty when the process is gone.
+std::vector<std::string> ProcessCgroupDirs(pid_t pid);
+
+// liblxc names a container's cgroups lxc.payload.<name> and its monitor's lxc.monitor.<name>
+// (lxc.monitor.<name>-<n> when a stale one is in the way), under init's cgroup in every
+// hierarchy. A start that fails, or a monitor that is killed, can leave them behind; this
+// removes the ones that hold no process (children first). A cgroup with processes is left alone
+// and reported as FailedPrecondition.
+Status RemoveContainerCgroups(const std::string& name);
+
+// Puts the calling process back into the cgroups `proc_cgroup` (the text of /proc/self/cgroup
+// read before) names, in every hierarchy. liblxc 5.0's daemonized start moves its caller into
+// the new container's lxc.monitor.<name> cgroups; left there, the daemon would escape its
+// service's cgroup and pin the monitor cgroup after the container stopped.
+Status MoveSelfToCgroups(const std::string& proc_cgroup);
+
+// The directories RemoveContainerCgroups would look at: what exists now for `name`.
+std::vector<std::string> FindContainerCgroups(const std::string& name);
+
+}  // namespace berth::runtime::internal
+
+#endif  // BERTH_RUNTIME_INTERNAL_CGROUP_DIRS_H_
