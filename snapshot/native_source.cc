@@ -1,0 +1,297 @@
+#include "snapshot/native_source.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/file.h"
+
+namespace berth::snapshot {
+
+namespace {
+
+std::string JoinPath(const std::string& dir, const std::string& name) {
+  return dir.ends_with('/') ? dir + name : dir + "/" + name;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ReadXattrs(const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string names;
+  for (;;) {
+    ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+    if (n < 0) {
+      if (errno == ENOTSUP) return out;
+      return PosixError("llistxattr " + path, errno);
+    }
+    if (n == 0) return out;
+    names.resize(static_cast<size_t>(n));
+    n = ::llistxattr(path.c_str(), names.data(), names.size());
+    if (n >= 0) {
+      names.resize(static_cast<size_t>(n));
+      break;
+    }
+    if (errno != ERANGE) return PosixError("llistxattr " + path, errno);
+  }
+  for (size_t at = 0; at < names.size();) {
+    std::string name(names.c_str() + at);
+    at += name.size() + 1;
+    if (name.empty()) continue;
+    std::string value;
+    for (;;) {
+      ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+      if (n < 0) {
+        if (errno == ENODATA) break;  // removed meanwhile
+        return PosixError("lgetxattr " + path + " " + name, errno);
+      }
+      value.resize(static_cast<size_t>(n));
+      n = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+      if (n >= 0) {
+        value.resize(static_cast<size_t>(n));
+        out.emplace_back(std::move(name), std::move(value));
+        break;
+      }
+      if (errno != ERANGE) return PosixError("lgetxattr " + path + " " + name, errno);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+NativeTreeSource::NativeTreeSource(std::string root_path, storage::ChunkStore* chunks,
+                                   const storage::Chunker& chunker, size_t batch_bytes)
+    : root_path_(std::move(root_path)),
+      chunks_(chunks),
+      chunker_(chunker),
+      batch_bytes_(batch_bytes),
+      buffer_size_(std::max<size_t>(4 * chunker.options().max_size, 1u << 20)) {
+  buffer_.reset(new uint8_t[buffer_size_]);
+  Node root;
+  root.path = root_path_;
+  std::memset(&root.st, 0, sizeof(root.st));
+  nodes_[kRoot] = std::move(root);
+}
+
+NativeTreeSource::~NativeTreeSource() = default;
+
+Result<std::vector<DirtyMark>> NativeTreeSource::DirtyNodes() {
+  return std::vector<DirtyMark>{DirtyMark{kRoot, 0}};
+}
+
+Result<const NativeTreeSource::Node*> NativeTreeSource::Find(NodeId node) const {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return NotFoundError("node " + std::to_string(node) + " unknown");
+  return &it->second;
+}
+
+Result<std::vector<NodeId>> NativeTreeSource::ParentsOf(NodeId node) {
+  ASSIGN_OR_RETURN(const Node* n, Find(node));
+  if (node == kRoot || n->parent == 0) return std::vector<NodeId>{};
+  return std::vector<NodeId>{n->parent};
+}
+
+Result<std::vector<SourceEntry>> NativeTreeSource::ListDir(NodeId dir) {
+  ASSIGN_OR_RETURN(const Node* d, Find(dir));
+  const std::string dir_path = d->path;
+  DIR* stream = ::opendir(dir_path.c_str());
+  if (stream == nullptr) return PosixError("opendir " + dir_path, errno);
+  std::vector<std::string> names;
+  Status status;
+  for (;;) {
+    errno = 0;
+    struct dirent* de = ::readdir(stream);
+    if (de == nullptr) {
+      if (errno != 0) status = PosixError("readdir " + dir_path, errno);
+      break;
+    }
+    std::string name = de->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  // Node numbers (and so link groups) follow name order, not the directory's hash order, so
+  // the same tree gets the same snapshot wherever it lies.
+  std::sort(names.begin(), names.end());
+  std::vector<SourceEntry> out;
+  out.reserve(names.size());
+  for (std::string& name : names) {
+    if (!status.ok()) break;
+    Node node;
+    node.path = JoinPath(dir_path, name);
+    node.parent = dir;
+    if (::fstatat(dirfd(stream), name.c_str(), &node.st, AT_SYMLINK_NOFOLLOW) != 0) {
+      status = PosixError("lstat " + node.path, errno);
+      break;
+    }
+    NodeId id;
+    if (!S_ISDIR(node.st.st_mode) && node.st.st_nlink > 1) {
+      auto [it, fresh] = links_.emplace(std::make_pair(node.st.st_dev, node.st.st_ino), next_node_);
+      id = it->second;
+      if (fresh) {
+        ++next_node_;
+        nodes_[id] = std::move(node);
+      }
+    } else {
+      id = next_node_++;
+      nodes_[id] = std::move(node);
+    }
+    out.push_back(SourceEntry{std::move(name), id});
+  }
+  ::closedir(stream);
+  RETURN_IF_ERROR(status);
+  return out;
+}
+
+Result<NodeMeta> NativeTreeSource::Stat(NodeId node) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return NotFoundError("node " + std::to_string(node) + " unknown");
+  Node& n = it->second;
+  if (node == kRoot && ::lstat(n.path.c_str(), &n.st) != 0) {
+    return PosixError("lstat " + n.path, errno);
+  }
+  NodeMeta meta;
+  meta.mode = n.st.st_mode;
+  meta.uid = n.st.st_uid;
+  meta.gid = n.st.st_gid;
+  meta.nlink = static_cast<uint32_t>(n.st.st_nlink);
+  meta.size = S_ISREG(n.st.st_mode) ? static_cast<uint64_t>(n.st.st_size) : 0;
+  meta.rdev = (S_ISCHR(n.st.st_mode) || S_ISBLK(n.st.st_mode)) ? n.st.st_rdev : 0;
+  meta.mtime_ns = static_cast<int64_t>(n.st.st_mtim.tv_sec) * 1'000'000'000 + n.st.st_mtim.tv_nsec;
+  ASSIGN_OR_RETURN(meta.xattrs, ReadXattrs(n.path));
+  if (S_ISLNK(n.st.st_mode)) {
+    std::string target(4097, '\0');
+    ssize_t len = ::readlink(n.path.c_str(), target.data(), target.size());
+    if (len < 0) return PosixError("readlink " + n.path, errno);
+    target.resize(static_cast<size_t>(len));
+    meta.symlink_target = std::move(target);
+  } else if (S_ISREG(n.st.st_mode)) {
+    RETURN_IF_ERROR(ReadData(n, &meta));
+  }
+  // A file named once is asked about once; a directory is listed right after. Keep the map small.
+  if (!S_ISDIR(n.st.st_mode) && n.st.st_nlink <= 1) nodes_.erase(it);
+  return meta;
+}
+
+Status NativeTreeSource::ReadData(const Node& node, NodeMeta* meta) {
+  ++files_read_;
+  if (meta->size == 0) return Status::Ok();
+  UniqueFd fd(::open(node.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return PosixError("open " + node.path, errno);
+  const uint64_t size = meta->size;
+  uint64_t at = 0;
+  while (at < size) {
+    off_t data = ::lseek(fd.get(), static_cast<off_t>(at), SEEK_DATA);
+    if (data < 0) {
+      if (errno == ENXIO) break;  // only a hole is left
+      if (errno != EINVAL) return PosixError("lseek " + node.path, errno);
+      data = static_cast<off_t>(at);  // no hole support: all data
+    }
+    off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
+    if (hole < 0) hole = static_cast<off_t>(size);
+    uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(hole), size);
+    if (static_cast<uint64_t>(data) >= end) break;
+    RETURN_IF_ERROR(
+        IngestRegion(fd.get(), node.path, static_cast<uint64_t>(data), end, &meta->extents));
+    at = end;
+  }
+  return Status::Ok();
+}
+
+Status NativeTreeSource::IngestRegion(int fd, const std::string& path, uint64_t begin, uint64_t end,
+                                      std::vector<SourceExtent>* extents) {
+  const size_t max = chunker_.options().max_size;
+  uint8_t* const buffer = buffer_.get();
+  size_t lo = 0, hi = 0;  // uncut bytes: buffer[lo, hi), starting at file offset `offset`
+  uint64_t offset = begin;
+  uint64_t read_at = begin;
+  bool eof = false;
+  for (;;) {
+    if (!eof && hi - lo < max) {
+      std::memmove(buffer, buffer + lo, hi - lo);
+      hi -= lo;
+      lo = 0;
+      while (!eof && hi < buffer_size_) {
+        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_size_ - hi, end - read_at));
+        if (want == 0) {
+          eof = true;
+          break;
+        }
+        ssize_t n = ::pread(fd, buffer + hi, want, static_cast<off_t>(read_at));
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return PosixError("read " + path, errno);
+        }
+        if (n == 0) eof = true;  // the file shrank
+        hi += static_cast<size_t>(n);
+        read_at += static_cast<uint64_t>(n);
+        bytes_read_ += static_cast<uint64_t>(n);
+      }
+    }
+    if (lo == hi) break;
+    ByteView window(buffer + lo, hi - lo);
+    size_t cut = chunker_.FindCut(window);
+    storage::ChunkId id;
+    RETURN_IF_ERROR(AddChunk(window.first(cut), &id));
+    extents->push_back(SourceExtent{offset, cut, id});
+    offset += cut;
+    lo += cut;
+  }
+  return Status::Ok();
+}
+
+Status NativeTreeSource::AddChunk(ByteView chunk, storage::ChunkId* id) {
+  *id = chunks_->IdOf(chunk);
+  if (!in_batch_.insert(*id).second) return Status::Ok();
+  ASSIGN_OR_RETURN(storage::PutResult put,
+                   chunks_->AddToBatch(&batch_, storage::ChunkKind::kData, chunk, *id));
+  if (put.added) {
+    ++new_chunks_;
+    new_stored_bytes_ += put.stored_size;
+    pending_bytes_ += put.stored_size;
+  }
+  if (pending_bytes_ >= batch_bytes_) return Flush();
+  return Status::Ok();
+}
+
+Status NativeTreeSource::Flush() {
+  if (batch_.Count() > 0) RETURN_IF_ERROR(chunks_->database()->Write(&batch_));
+  batch_.Clear();
+  in_batch_.clear();
+  pending_bytes_ = 0;
+  return Status::Ok();
+}
+
+Result<std::optional<storage::ChunkId>> NativeTreeSource::CachedTreeId(NodeId) {
+  return std::optional<storage::ChunkId>();
+}
+
+Status NativeTreeSource::Complete(std::span<const std::pair<NodeId, storage::ChunkId>>,
+                                  std::span<const DirtyMark>) {
+  return Status::Ok();
+}
+
+Result<WriteResult> SnapshotDirectory(const std::string& path, storage::ChunkStore* chunks,
+                                      SnapshotStore* snapshots, WriteOptions options,
+                                      const storage::ChunkerOptions& chunking) {
+  RETURN_IF_ERROR(chunking.Validate());
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return PosixError("stat " + path, errno);
+  if (!S_ISDIR(st.st_mode)) return InvalidArgumentError(path + " is not a directory");
+  storage::Chunker chunker(chunking);
+  NativeTreeSource source(path, chunks, chunker, options.batch_bytes);
+  auto user_hook = std::move(options.before_write);
+  options.before_write = [&]() -> Status {
+    RETURN_IF_ERROR(source.Flush());
+    return user_hook ? user_hook() : Status::Ok();
+  };
+  SnapshotWriter writer(chunks, snapshots);
+  auto result = writer.Write(source, options);
+  if (!result.ok()) return result.status().WithContext("snapshot of " + path);
+  return result;
+}
+
+}  // namespace berth::snapshot

@@ -1,0 +1,110 @@
+#ifndef BERTH_SNAPSHOT_TREE_OBJECT_H_
+#define BERTH_SNAPSHOT_TREE_OBJECT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/status.h"
+#include "snapshot/chunk_list.h"
+#include "storage/chunk_id.h"
+
+namespace berth::snapshot {
+
+// The version byte of tree objects (doc/snapshot_format.md).
+inline constexpr uint8_t kTreeVersion = 1;
+// Limits a tree entry must keep (the live tree's own limits, and Linux's).
+inline constexpr size_t kMaxEntryName = 255;
+inline constexpr size_t kMaxSymlinkTarget = 4096;
+inline constexpr size_t kMaxXattrName = 255;
+inline constexpr size_t kMaxXattrValue = 64 * 1024;
+
+// The type of a tree entry; the numbers are the format's.
+enum class EntryType : uint8_t {
+  kRegular = 1,
+  kDirectory = 2,
+  kSymlink = 3,
+  kCharDevice = 4,
+  kBlockDevice = 5,
+  kFifo = 6,
+  kSocket = 7,
+};
+const char* EntryTypeName(EntryType type);
+// The type of an st_mode; InvalidArgument for a type the format does not know.
+Result<EntryType> EntryTypeOfMode(uint32_t mode);
+// The S_IF* bits of a type.
+uint32_t ModeTypeBits(EntryType type);
+
+// What a subtree holds. `files` counts non-directory names (a hard-linked file once per name),
+// `dirs` the directories below the subtree's root (not the root itself), `bytes` the apparent
+// sizes of the regular files, once per name.
+struct Totals {
+  uint64_t files = 0;
+  uint64_t dirs = 0;
+  uint64_t bytes = 0;
+  friend bool operator==(const Totals&, const Totals&) = default;
+};
+
+// One name in a directory. Which fields mean something depends on `type`; the others stay at
+// their defaults (the encoder refuses anything else, so one tree has one encoding).
+struct TreeEntry {
+  std::string name;  // 1..255 bytes, no '/' or NUL, not "." or ".."
+  EntryType type = EntryType::kRegular;
+  uint32_t perms = 0;  // permission bits, mode & 07777
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int64_t mtime_ns = 0;
+  // Non-zero for a non-directory with several names: the same number on every name of the node
+  // within a snapshot (the writer uses the source's node id).
+  uint64_t link_group = 0;
+  // Sorted by name, names unique and 1..255 bytes, values at most 64 KiB.
+  std::vector<std::pair<std::string, std::string>> xattrs;
+
+  // kRegular: the apparent size and the content (pieces covering exactly `size` bytes).
+  uint64_t size = 0;
+  ChunkList data;
+  // kDirectory: the subtree's tree object and its totals.
+  storage::ChunkId subtree;
+  Totals subtree_totals;
+  // kSymlink: 1..4096 bytes, no NUL.
+  std::string target;
+  // kCharDevice, kBlockDevice.
+  uint64_t rdev = 0;
+
+  bool is_dir() const { return type == EntryType::kDirectory; }
+  uint32_t mode() const { return ModeTypeBits(type) | perms; }
+  friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
+};
+
+// A directory as a snapshot holds it (chunk kind kTree). A plain value type.
+struct TreeObject {
+  std::vector<TreeEntry> entries;  // strictly ascending by name bytes
+
+  // The subtree's totals, from the entries.
+  Totals totals() const;
+  // The entry named `name`, or null. O(log n).
+  const TreeEntry* Find(std::string_view name) const;
+  friend bool operator==(const TreeObject&, const TreeObject&) = default;
+};
+
+// Checks what the encoder requires of one entry (names, lengths, fields of other types left at
+// their defaults, inline lists canonical and summing to the size). InvalidArgument otherwise.
+Status ValidateEntry(const TreeEntry& entry);
+
+// The canonical encoding: same tree, same bytes. InvalidArgument when an entry breaks a rule
+// or the entries are not strictly ascending; ResourceExhausted past the store's record size.
+Result<Bytes> EncodeTree(const TreeObject& tree);
+// Bounds-checked; DataLoss saying what is wrong for anything but the canonical encoding of a
+// valid tree of version kTreeVersion: unknown version, truncation, absurd counts, names out of
+// order or repeated, totals that do not add up, trailing bytes.
+Result<TreeObject> DecodeTree(ByteView bytes);
+// The totals in a tree object's header, without decoding the entries (not checked against
+// them). DataLoss when the header is short or of another version.
+Result<Totals> PeekTreeTotals(ByteView bytes);
+
+}  // namespace berth::snapshot
+
+#endif  // BERTH_SNAPSHOT_TREE_OBJECT_H_
