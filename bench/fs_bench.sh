@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The live filesystem: a berth FUSE mount against native ext4 and bindfs (a pass-through FUSE
-# filesystem over a native directory), in the same run, on the same disk.
+# The live filesystem: a berth FUSE mount against native ext4 and two other FUSE filesystems over
+# a native directory, bindfs (a pass-through) and fuse-overlayfs (an overlay whose upper layer
+# takes every write), in the same run, on the same disk. The FUSE peers show what any FUSE
+# filesystem pays on this machine: a target that neither peer comes near is the protocol's cost.
 #
 #   bench/fs_bench.sh [BUILD_DIR]          (default: /work/main/build)
 #
@@ -12,10 +14,13 @@
 #   RAND_RUNTIME       seconds of each fio random 4 KiB job (default 20)
 #   NFILES             files of the metadata benchmark (default 15000)
 #   ONLY               space-separated subset of: meta untar compile seq rand (default: all)
+#   BERTH_BENCH_CONFIG a TOML config file for the berth daemon (default: none, its defaults), e.g.
+#                      to measure writeback_cache = true
 #
-# Every run starts a fresh berth daemon on a fresh data dir (nothing dedups across runs), a
-# fresh bindfs mount and a fresh native dir, then runs each test on the three targets one after
-# the other, so that load from other work on the machine hits all three alike:
+# Every run starts a fresh berth daemon on a fresh data dir (nothing dedups across runs), fresh
+# bindfs and fuse-overlayfs mounts and a fresh native dir, then runs each test on the four targets
+# one after the other, so that load from other work on the machine hits them alike (the load
+# average is printed at the start of each run and of each test):
 #   meta     metadata_bench: create, stat (cold, then hot: the second pass), unlink NFILES files
 #   untar    tar xf of the uncompressed Linux 6.1 tar (then sync -f), rm -rf of the result;
 #            the daemon's VmRSS is sampled every 0.1 s during the untar, VmHWM read after it
@@ -37,12 +42,12 @@ TREE="$CACHE/linux-source-6.1"
 TAR="$CACHE/linux-source-6.1.tar"
 BUILT_BERTH="$BUILD_DIR/cmd/berth"
 BUILT_META="$BUILD_DIR/bench/metadata_bench"
-TARGETS=(native bindfs berth)
+TARGETS=(native bindfs fovl berth)
 
 [[ $EUID -eq 0 ]] || { echo "run as root (FUSE mounts, drop_caches)" >&2; exit 2; }
 [[ -x "$BUILT_BERTH" ]] || { echo "no $BUILT_BERTH: ninja -C $BUILD_DIR berth" >&2; exit 2; }
 [[ -x "$BUILT_META" ]] || { echo "no $BUILT_META: ninja -C $BUILD_DIR metadata_bench" >&2; exit 2; }
-for tool in fio bindfs jq gcc make tar column awk; do
+for tool in fio bindfs fuse-overlayfs jq gcc make tar column awk; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 want() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -156,7 +161,8 @@ prog: $(OBJS)
 EOF
 
 echo "versions: $("$BERTH" --version), $(fio --version), bindfs $(bindfs --version | head -1 |
-  awk '{ print $2 }'), $(uname -r), gcc $(gcc -dumpversion)"
+  awk '{ print $2 }'), fuse-overlayfs $(fuse-overlayfs --version 2>/dev/null | head -1 |
+  awk '{ print $3 }'), $(uname -r), gcc $(gcc -dumpversion)"
 echo "work dir: $WORK ($(df -T "$WORK" | awk 'NR == 2 { print $2 " on " $1 }'))"
 echo "tar: $TAR ($(stat -c %s "$TAR") bytes, $TAR_FILES entries); runs: $RUNS"
 
@@ -180,9 +186,15 @@ start_targets() {
   MOUNTS+=("$WORK/bindmnt")
   DIR[bindfs]="$WORK/bindmnt"
 
+  mkdir -p "$WORK/ovl/lower" "$WORK/ovl/upper" "$WORK/ovl/work" "$WORK/ovl/mnt"
+  fuse-overlayfs -o "lowerdir=$WORK/ovl/lower,upperdir=$WORK/ovl/upper,workdir=$WORK/ovl/work" \
+    "$WORK/ovl/mnt" 2>/dev/null
+  MOUNTS+=("$WORK/ovl/mnt")
+  DIR[fovl]="$WORK/ovl/mnt"
+
   local sock="$WORK/berth-data/berth.sock"
   "$BERTH" serve --data-dir "$WORK/berth-data" --mount-root "$WORK/berth-mnt" \
-    >"$WORK/daemon-$run.log" 2>&1 &
+    ${BERTH_BENCH_CONFIG:+--config "$BERTH_BENCH_CONFIG"} >"$WORK/daemon-$run.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 100); do [[ -S "$sock" ]] && break; sleep 0.1; done
   [[ -S "$sock" ]] || { echo "daemon did not start:" >&2; cat "$WORK/daemon-$run.log" >&2; exit 1; }
@@ -201,16 +213,19 @@ stop_targets() {
   kill -TERM "$DAEMON_PID"
   wait "$DAEMON_PID" || echo "  daemon exited with $?" >&2
   DAEMON_PID=""
-  rm -rf "$WORK/native" "$WORK/bindsrc" "$WORK/bindmnt" "$WORK/berth-data" "$WORK/berth-mnt"
+  rm -rf "$WORK/native" "$WORK/bindsrc" "$WORK/bindmnt" "$WORK/ovl" "$WORK/berth-data" \
+    "$WORK/berth-mnt"
 }
 
 rss_kb() { awk -v k="$2" '$1 == k ":" { print $2 }' "/proc/$1/status"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 for ((run = 1; run <= RUNS; run++)); do
-  echo "run $run of $RUNS"
+  echo "run $run of $RUNS ($(date -u +%H:%M:%S) UTC, load average $(load))"
   start_targets "$run"
 
   if want meta; then
+    echo "  meta: load average $(load)"
     for t in "${TARGETS[@]}"; do
       mkdir "${DIR[$t]}/meta"
       quiet
@@ -225,6 +240,7 @@ for ((run = 1; run <= RUNS; run++)); do
   fi
 
   if want untar; then
+    echo "  untar: load average $(load)"
     for t in "${TARGETS[@]}"; do
       cat "$TAR" >/dev/null  # the tar itself from the page cache
       quiet
@@ -260,6 +276,7 @@ for ((run = 1; run <= RUNS; run++)); do
   fi
 
   if want compile; then
+    echo "  compile: load average $(load)"
     for t in "${TARGETS[@]}"; do
       cp -r "$WORK/csrc" "${DIR[$t]}/cc"
       quiet
@@ -274,6 +291,7 @@ for ((run = 1; run <= RUNS; run++)); do
   fi
 
   if want seq; then
+    echo "  seq: load average $(load)"
     mib=$((1 << 30))
     for t in "${TARGETS[@]}"; do
       f="${DIR[$t]}/big"
@@ -301,6 +319,7 @@ for ((run = 1; run <= RUNS; run++)); do
   fi
 
   if want rand; then
+    echo "  rand: load average $(load)"
     for t in "${TARGETS[@]}"; do
       f="${DIR[$t]}/fio.dat"
       # Lay the file out first and read it once, and tell fio not to drop it from the page
@@ -336,7 +355,7 @@ median() {
 }
 
 echo
-echo "== the live filesystem: native ext4, bindfs and berth, median of $RUNS run(s)"
+echo "== the live filesystem: native ext4, bindfs, fuse-overlayfs (f-ovl) and berth, median of $RUNS run(s)"
 echo "   (rates: higher is better, ratio = rate / rate; seconds: lower is better, ratio = time / time)"
 # test|unit|better|target on berth/native (or bindfs)
 ROWS="seq_write|MB/s|high|>=0.5
@@ -354,23 +373,25 @@ rm_rf|s|low|<=2
 compile|s|low|"
 SUMMARY="$WORK/summary"
 {
-  echo "test|unit|native|bindfs|berth|bindfs/native|berth/native|berth/bindfs|target|verdict"
+  echo "test|unit|native|bindfs|f-ovl|berth|bindfs/n|f-ovl/n|berth/n|berth/bindfs|target|verdict"
   while IFS='|' read -r test unit better target; do
-    n=$(median "$test" native); b=$(median "$test" bindfs); g=$(median "$test" berth)
-    [[ -n "$n" && -n "$b" && -n "$g" ]] || continue
+    n=$(median "$test" native); b=$(median "$test" bindfs); o=$(median "$test" fovl)
+    g=$(median "$test" berth)
+    [[ -n "$n" && -n "$b" && -n "$o" && -n "$g" ]] || continue
     awk -v test="$test" -v unit="$unit" -v better="$better" -v target="$target" \
-        -v n="$n" -v b="$b" -v g="$g" 'BEGIN {
+        -v n="$n" -v b="$b" -v o="$o" -v g="$g" 'BEGIN {
       fmt = (unit == "s") ? "%.2f" : "%.0f"
-      gn = g / n; bn = b / n; gb = g / b
+      gn = g / n; bn = b / n; on = o / n; gb = g / b
       verdict = ""
-      if (target == ">bindfs") verdict = (gb > 1) ? "met" : "NOT met"
+      if (target == ">bindfs") verdict = ((better == "high") ? (gb > 1) : (gb < 1)) ? "met" : "NOT met"
       else if (substr(target, 1, 2) == ">=") verdict = (gn >= substr(target, 3) + 0) ? "met" : "NOT met"
       else if (substr(target, 1, 2) == "<=") verdict = (gn <= substr(target, 3) + 0) ? "met" : "NOT met"
-      printf "%s|%s|" fmt "|" fmt "|" fmt "|%.2f|%.2f|%.2f|%s|%s\n",
-        test, unit, n, b, g, bn, gn, gb, (target == "" ? "-" : target), (verdict == "" ? "-" : verdict)
+      printf "%s|%s|" fmt "|" fmt "|" fmt "|" fmt "|%.2f|%.2f|%.2f|%.2f|%s|%s\n",
+        test, unit, n, b, o, g, bn, on, gn, gb, (target == "" ? "-" : target),
+        (verdict == "" ? "-" : verdict)
     }'
   done <<<"$ROWS"
-} | column -t -s '|' -R 3,4,5,6,7,8 | tee "$SUMMARY"
+} | column -t -s '|' -R 3,4,5,6,7,8,9,10 | tee "$SUMMARY"
 rss=$(median rss_untar berth)
 if [[ -n "$rss" ]]; then
   hwm=$(median hwm_untar berth)

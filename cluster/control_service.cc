@@ -1,6 +1,9 @@
 #include "cluster/control_service.h"
 
+#include "cluster/container_ops.h"
+#include "cluster/internal/request_fields.h"
 #include "cluster/project_json.h"
+#include "cluster/snapshot_ops.h"
 
 namespace berth::cluster {
 
@@ -8,31 +11,26 @@ namespace {
 
 using nlohmann::json;
 
-// Reads a field a request must have, of the right type.
-template <typename T>
-Result<T> Field(const json& request, const char* name) {
-  if (!request.contains(name)) return InvalidArgumentError(std::string("missing field \"") + name + "\"");
-  try {
-    return request.at(name).get<T>();
-  } catch (const json::exception&) {
-    return InvalidArgumentError(std::string("field \"") + name + "\" has the wrong type");
-  }
-}
-
-template <typename T>
-Result<std::optional<T>> OptionalField(const json& request, const char* name) {
-  if (!request.contains(name) || request.at(name).is_null()) return std::optional<T>();
-  ASSIGN_OR_RETURN(T value, Field<T>(request, name));
-  return std::optional<T>(value);
-}
+using internal::Field;
+using internal::OptionalField;
 
 json ImportToJson(const ImportReport& r) {
   return {{"files", r.files},       {"directories", r.directories}, {"symlinks", r.symlinks},
           {"hard_links", r.hard_links}, {"bytes", r.bytes}};
 }
 
-Result<json> Dispatch(Node* node, const json& request, const ProgressFn& progress) {
+Result<json> Dispatch(const NodeServices& services, const json& request, ControlCall& call) {
+  Node* const node = services.node;
+  const ProgressFn& progress = call.progress;
   ASSIGN_OR_RETURN(std::string op, Field<std::string>(request, "op"));
+  if (op.starts_with("container.") || op.starts_with("image.")) {
+    if (services.containers == nullptr) return FailedPreconditionError("this node runs no containers");
+    return DispatchContainerOp(services.containers, op, request, call);
+  }
+  if (op.starts_with("snapshot.") || op == "gc" || op == "fsck") {
+    if (services.snapshots == nullptr) return FailedPreconditionError("this node keeps no snapshots");
+    return DispatchSnapshotOp(services.snapshots, op, request, call);
+  }
   if (op == "ping") return json{{"pong", true}};
   if (op == "project.create") {
     ASSIGN_OR_RETURN(std::string name, Field<std::string>(request, "name"));
@@ -75,6 +73,14 @@ Result<json> Dispatch(Node* node, const json& request, const ProgressFn& progres
     return ProjectStatusToJson(status);
   }
   if (op == "umount") {
+    if (services.containers != nullptr) {
+      ASSIGN_OR_RETURN(ProjectStatus status, node->GetProject(project));
+      if (services.containers->IsRunning(status.record.id)) {
+        return FailedPreconditionError("the container of " + status.record.name +
+                                       " is running; stop it first (berth stop " +
+                                       status.record.name + ")");
+      }
+    }
     RETURN_IF_ERROR(node->Unmount(project));
     return json{{"unmounted", project}};
   }
@@ -99,9 +105,9 @@ json ProjectStatusToJson(const ProjectStatus& s) {
   return out;
 }
 
-ControlHandler MakeNodeHandler(Node* node) {
-  return [node](const json& request, ControlCall& call) {
-    return Dispatch(node, request, call.progress);
+ControlHandler MakeNodeHandler(const NodeServices& services) {
+  return [services](const json& request, ControlCall& call) {
+    return Dispatch(services, request, call);
   };
 }
 

@@ -6,8 +6,22 @@
 
 namespace berth::cluster {
 
-// Answers control requests (doc/control_protocol.md) with `node`, which must outlive the handler.
-ControlHandler MakeNodeHandler(Node* node);
+class ContainerService;
+class SnapshotService;
+
+// What answers control requests; all borrowed, and must outlive the handler. A service left
+// null answers its requests with FailedPrecondition.
+struct NodeServices {
+  NodeServices(Node* node, ContainerService* containers = nullptr,
+               SnapshotService* snapshots = nullptr)
+      : node(node), containers(containers), snapshots(snapshots) {}
+  Node* node;
+  ContainerService* containers;
+  SnapshotService* snapshots;
+};
+
+// Answers control requests (doc/control_protocol.md).
+ControlHandler MakeNodeHandler(const NodeServices& services);
 
 nlohmann::json ProjectStatusToJson(const ProjectStatus& status);
 

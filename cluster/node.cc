@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -24,13 +25,15 @@ fs::IoLimiter::Rates RatesOf(const ProjectRecord& record) {
   return {record.io.read_bytes_per_second, record.io.write_bytes_per_second, record.io.iops};
 }
 
-// A FUSE mount whose daemon died answers every call with ENOTCONN; detach it so the mount
-// point can be used again.
+// A FUSE mount whose daemon died answers every request with ENOTCONN; detach it so the mount
+// point can be used again. statfs, not stat: the kernel may answer stat from attributes it
+// cached for a long time, but always asks the daemon for statfs. Stale mounts may be stacked (a
+// crash after a crash), so detach until none is left.
 void ClearStaleMount(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOTCONN) {
+  struct statfs st;
+  for (int i = 0; i < 16 && ::statfs(path.c_str(), &st) != 0 && errno == ENOTCONN; ++i) {
     spdlog::warn("detaching the stale mount at {} left by a crashed daemon", path);
-    ::umount2(path.c_str(), MNT_DETACH);
+    if (::umount2(path.c_str(), MNT_DETACH) != 0) break;
   }
 }
 
@@ -45,8 +48,12 @@ Result<std::unique_ptr<Node>> Node::Start(const NodeOptions& options) {
   dir_options.clock = options.clock;
   dir_options.database.extra_families = fs::LiveTreeFamilies();
   dir_options.database.extra_families.push_back(kCatalogFamily);
+  for (const std::string& family : snapshot::SnapshotFamilies()) {
+    dir_options.database.extra_families.push_back(family);
+  }
   ASSIGN_OR_RETURN(node->data_dir_, storage::DataDir::Open(options.data_dir, dir_options));
   ASSIGN_OR_RETURN(node->catalog_, EmbeddedCatalog::Open(&node->data_dir_->database()));
+  ASSIGN_OR_RETURN(node->snapshots_, snapshot::SnapshotStore::Open(&node->data_dir_->chunks()));
   // Dirty buffers hold only uncommitted writes, which a restart has lost anyway.
   std::error_code ec;
   std::filesystem::remove_all(options.data_dir + "/dirty", ec);
@@ -100,7 +107,7 @@ Result<Node::OpenProject*> Node::OpenLocked(const ProjectRecord& record) {
   if (it == open_.end()) {
     OpenProject project;
     ASSIGN_OR_RETURN(project.tree, fs::LiveTree::Open(&data_dir_->database(), record.id,
-                                                       fs::Caller{0, 0}, options_.clock));
+                                                       options_.project_owner, options_.clock));
     fs::FileDataOptions data_options;
     data_options.dirty_dir = options_.data_dir + "/dirty";
     data_options.clock = options_.clock;
@@ -122,8 +129,16 @@ Status Node::MountLocked(ProjectRecord record) {
   RETURN_IF_ERROR(MakeDirs(mountpoint, 0755));
   fs::MountOptions mount_options;
   mount_options.limiter = project->limiter.get();
+  ASSIGN_OR_RETURN(fs::Inode root, project->tree->GetAttr(fs::kRootIno));
+  project->snapshots = std::make_unique<fs::SnapshotView>(
+      snapshots_.get(), &data_dir_->chunks(), snapshot::ProjectKey(record.id.key()), root.uid,
+      root.gid);
+  mount_options.snapshots = project->snapshots.get();
   mount_options.entry_timeout_s = options_.entry_timeout_s;
   mount_options.attr_timeout_s = options_.attr_timeout_s;
+  mount_options.negative_timeout_s = options_.negative_timeout_s;
+  mount_options.threads = options_.fuse_threads;
+  mount_options.readahead_kib = options_.readahead_kib;
   mount_options.writeback_cache = options_.writeback_cache;
   ASSIGN_OR_RETURN(project->server, fs::FuseServer::Mount(project->tree.get(), project->data.get(),
                                                           mountpoint, mount_options));
@@ -196,6 +211,8 @@ Result<ProjectRecord> Node::SetProject(const std::string& id_or_name, const Proj
   if (c.read_bytes_per_second) record.io.read_bytes_per_second = *c.read_bytes_per_second;
   if (c.write_bytes_per_second) record.io.write_bytes_per_second = *c.write_bytes_per_second;
   if (c.iops) record.io.iops = *c.iops;
+  if (c.running) record.running = *c.running;
+  if (c.limits) record.limits = *c.limits;
   RETURN_IF_ERROR(catalog_->UpdateProject(record));
   if (auto it = open_.find(record.id); it != open_.end()) {
     it->second.tree->set_limits(LimitsOf(record));
@@ -212,10 +229,30 @@ Status Node::DeleteProject(const std::string& id_or_name) {
   }
   open_.erase(record.id);
   RETURN_IF_ERROR(fs::DeleteLiveTree(&data_dir_->database(), record.id));
+  // Its snapshots go with it; their objects stay until gc finds them unreferenced.
+  RETURN_IF_ERROR(snapshots_->DeleteAll(snapshot::ProjectKey(record.id.key()), /*sync=*/true));
   RETURN_IF_ERROR(catalog_->DeleteProject(record.id));
   std::error_code ec;
   std::filesystem::remove(MountpointOf(record.id), ec);
   return Status::Ok();
+}
+
+Status Node::WithProject(const std::string& id_or_name,
+                         const std::function<Status(ProjectAccess&)>& fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
+  ASSIGN_OR_RETURN(OpenProject * project, OpenLocked(record));
+  ProjectAccess access{record, project->tree.get(), project->data.get(), project->server.get()};
+  return fn(access);
+}
+
+std::vector<fs::ProjectId> Node::MountedProjects() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<fs::ProjectId> ids;
+  for (const auto& [id, open] : open_) {
+    if (open.server) ids.push_back(id);
+  }
+  return ids;
 }
 
 Result<ProjectStatus> Node::Mount(const std::string& id_or_name) {
@@ -246,6 +283,19 @@ Result<ImportReport> Node::Import(const std::string& id_or_name, const std::stri
   ImportReport report;
   std::map<std::pair<dev_t, ino_t>, fs::Ino> seen;  // hard links in the source
   std::vector<uint8_t> buffer(1 << 20);
+  // A mounted project changes behind the kernel's back here, and the kernel may cache names
+  // (negative ones too), attributes and pages for a long time (fs/fuse_server.h). Once an entry
+  // is complete, its name, its inode and its directory's attributes are invalidated, so whatever
+  // the kernel saw of it meanwhile goes. This thread serves no FUSE request and holds no lock a
+  // request needs (mu_ is not one), as FuseServer's notify calls require.
+  fs::FuseServer* const mounted = project->server.get();
+  auto announce = [&](fs::Ino parent, const std::string& name, fs::Ino ino) {
+    if (mounted == nullptr) return;
+    Status s = mounted->InvalidateEntry(parent, name);
+    if (s.ok()) s = mounted->InvalidateInode(ino, 0, 0);
+    if (s.ok()) s = mounted->InvalidateInode(parent, -1);
+    if (!s.ok()) spdlog::warn("import into mounted project {}: {}", record.name, s.ToString());
+  };
 
   // Copies the entries of `dir` into berth directory `into`, depth first.
   std::function<Status(const std::string&, fs::Ino)> copy_dir =
@@ -266,6 +316,7 @@ Result<ImportReport> Node::Import(const std::string& id_or_name, const std::stri
         auto linked = seen.find({st.st_dev, st.st_ino});
         if (linked != seen.end()) {
           RETURN_IF_ERROR(tree.Link(linked->second, into, name));
+          announce(into, name, linked->second);
           ++report.hard_links;
           continue;
         }
@@ -306,6 +357,7 @@ Result<ImportReport> Node::Import(const std::string& id_or_name, const std::stri
       times.atime_ns = int64_t{st.st_atim.tv_sec} * 1'000'000'000 + st.st_atim.tv_nsec;
       times.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
       if (!S_ISLNK(st.st_mode)) RETURN_IF_ERROR(tree.SetAttr(made.ino, times));
+      announce(into, name, made.ino);
       if (progress && (report.files + report.directories) % 256 == 0) progress(report);
     }
     return Status::Ok();

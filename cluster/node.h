@@ -20,7 +20,9 @@
 #include "fs/file_data.h"
 #include "fs/fuse_server.h"
 #include "fs/live_tree.h"
+#include "fs/snapshot_view.h"
 #include "storage/chunker.h"
+#include "snapshot/snapshot_store.h"
 #include "storage/data_dir.h"
 
 namespace berth::cluster {
@@ -37,7 +39,16 @@ struct NodeOptions {
   // Kernel caching of every mount (fs/fuse_server.h MountOptions). Defaults as there.
   double entry_timeout_s = fs::kDefaultEntryTimeoutSeconds;
   double attr_timeout_s = fs::kDefaultAttrTimeoutSeconds;
+  double negative_timeout_s = fs::kDefaultNegativeTimeoutSeconds;
   bool writeback_cache = false;
+  // Threads serving each mount's requests (fs/fuse_server.h MountOptions::threads).
+  int fuse_threads = fs::kDefaultServingThreads;
+  // The kernel's readahead window for each mount, KiB; 0: the kernel's default.
+  uint32_t readahead_kib = fs::kDefaultReadaheadKib;
+  // Owner of a new project's root directory: the project user as the host sees it (uid and gid
+  // 1000 inside the container, shifted by the runtime's id map), so that user can write its
+  // home. Default: 101000:101000.
+  fs::Caller project_owner{101000, 101000};
   Clock* clock = Clock::Real();
 };
 
@@ -58,6 +69,17 @@ struct ProjectChange {
   std::optional<std::string> name;
   std::optional<uint64_t> quota_bytes, quota_inodes;
   std::optional<uint64_t> read_bytes_per_second, write_bytes_per_second, iops;
+  std::optional<bool> running;
+  std::optional<ContainerLimits> limits;
+};
+
+// A project opened for work beside its mount (snapshots, restore): borrowed for the duration of
+// Node::WithProject only.
+struct ProjectAccess {
+  ProjectRecord record;
+  fs::LiveTree* tree = nullptr;
+  fs::FileData* data = nullptr;
+  fs::FuseServer* server = nullptr;  // null when not mounted
 };
 
 // One berth node: its data directory, its catalog and the projects it serves. Projects are
@@ -87,6 +109,18 @@ class Node {
   // mounts them again) and closes the data directory.
   Status Shutdown();
 
+  // Runs `fn` on the project's open live tree (opening it if it is not mounted), under the
+  // node's project lock: the project is neither unmounted nor deleted meanwhile. `fn` must not
+  // call back into the node.
+  Status WithProject(const std::string& id_or_name,
+                     const std::function<Status(ProjectAccess&)>& fn);
+  // The projects mounted now.
+  std::vector<fs::ProjectId> MountedProjects();
+
+  // The node's chunk store and snapshot records; valid while the node lives.
+  storage::ChunkStore& chunks() { return data_dir_->chunks(); }
+  snapshot::SnapshotStore& snapshots() { return *snapshots_; }
+
   const NodeOptions& options() const { return options_; }
   std::string MountpointOf(const fs::ProjectId& id) const;
 
@@ -96,6 +130,7 @@ class Node {
     std::unique_ptr<fs::LiveTree> tree;
     std::unique_ptr<fs::FileData> data;
     std::unique_ptr<fs::IoLimiter> limiter;
+    std::unique_ptr<fs::SnapshotView> snapshots;  // `.snapshots/` of the mount
     std::unique_ptr<fs::FuseServer> server;  // destroyed first: it borrows the others
   };
 
@@ -109,6 +144,7 @@ class Node {
   const NodeOptions options_;
   std::unique_ptr<storage::DataDir> data_dir_;
   std::unique_ptr<EmbeddedCatalog> catalog_;
+  std::unique_ptr<snapshot::SnapshotStore> snapshots_;
   storage::Chunker chunker_;
 
   std::mutex mu_;  // project management; lock order: mu_ before any tree's mutex

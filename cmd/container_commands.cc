@@ -85,9 +85,13 @@ Status AddLimits(json& request, const ContainerFlags& f) {
 // Runs a command in the project's container with this process's stdin, stdout and stderr, and
 // returns its exit code as ours.
 int RunExec(const GlobalFlags& g, const ContainerFlags& f) {
+  std::vector<std::string> argv = f.command;
+  // `berth exec demo -- sh -c ...`: CLI11 hands the separator on with the command.
+  if (!argv.empty() && argv.front() == "--") argv.erase(argv.begin());
+  if (argv.empty()) return ReportFailure(g, InvalidArgumentError("exec needs a command"));
   const int stdio[] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
   auto result = CallDaemon(ResolveSocket(f.socket),
-                           {{"op", "container.exec"}, {"project", f.project}, {"argv", f.command}},
+                           {{"op", "container.exec"}, {"project", f.project}, {"argv", argv}},
                            nullptr, stdio);
   if (!result.ok()) return ReportFailure(g, result.status());
   return result->value("exit_code", kExitFailure);

@@ -9,8 +9,10 @@
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
+#include "cluster/container_service.h"
 #include "cluster/control_service.h"
 #include "cluster/node.h"
+#include "cluster/snapshot_service.h"
 #include "cmd/control_client.h"
 
 namespace berth::cmd {
@@ -26,7 +28,12 @@ struct ServeFlags {
 };
 
 // Fills `options` from the config file; flags given on the command line win afterwards.
-Status LoadConfig(const std::string& path, cluster::NodeOptions* options) {
+Status LoadConfig(const std::string& path, cluster::NodeOptions* options,
+                  cluster::ContainerServiceOptions* containers,
+                  cluster::SnapshotServiceOptions* snapshots) {
+  auto seconds = [](const toml::node& value) {
+    return std::chrono::milliseconds(static_cast<int64_t>(*value.value<double>() * 1000));
+  };
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -47,8 +54,28 @@ Status LoadConfig(const std::string& path, cluster::NodeOptions* options) {
       options->entry_timeout_s = *value.value<double>();
     } else if (k == "attr_timeout_s" && (value.is_floating_point() || value.is_integer())) {
       options->attr_timeout_s = *value.value<double>();
+    } else if (k == "negative_timeout_s" && (value.is_floating_point() || value.is_integer())) {
+      options->negative_timeout_s = *value.value<double>();
+    } else if (k == "fuse_threads" && value.is_integer()) {
+      options->fuse_threads = static_cast<int>(*value.value<int64_t>());
+    } else if (k == "readahead_kib" && value.is_integer() && *value.value<int64_t>() >= 0 &&
+               *value.value<int64_t>() <= (1 << 20)) {
+      options->readahead_kib = static_cast<uint32_t>(*value.value<int64_t>());
     } else if (k == "writeback_cache" && value.is_boolean()) {
       options->writeback_cache = *value.value<bool>();
+    } else if (k == "snapshot_interval_s" && value.is_number()) {
+      snapshots->interval_ms = seconds(value).count();
+    } else if (k == "gc_interval_s" && value.is_number()) {
+      snapshots->gc_interval_ms = seconds(value).count();
+    } else if (k == "retention" && value.is_string()) {
+      ASSIGN_OR_RETURN(snapshots->retention,
+                       snapshot::RetentionPolicy::Parse(*value.value<std::string>()));
+    } else if (k == "container_image" && value.is_string()) {
+      containers->image = *value.value<std::string>();
+    } else if (k == "container_stop_timeout_s" && value.is_number()) {
+      containers->stop_timeout = seconds(value);
+    } else if (k == "container_idle_timeout_s" && value.is_number()) {
+      containers->idle.idle_timeout = seconds(value);
     } else {
       return InvalidArgumentError("config " + path + ": unknown key or wrong type: " + k);
     }
@@ -58,8 +85,10 @@ Status LoadConfig(const std::string& path, cluster::NodeOptions* options) {
 
 int RunServe(const GlobalFlags& g, const ServeFlags& f) {
   cluster::NodeOptions options;
+  cluster::ContainerServiceOptions container_options;
+  cluster::SnapshotServiceOptions snapshot_options;
   if (!f.config.empty()) {
-    Status loaded = LoadConfig(f.config, &options);
+    Status loaded = LoadConfig(f.config, &options, &container_options, &snapshot_options);
     if (!loaded.ok()) return ReportFailure(g, loaded);
   }
   if (!f.data_dir.empty()) options.data_dir = f.data_dir;
@@ -68,6 +97,9 @@ int RunServe(const GlobalFlags& g, const ServeFlags& f) {
   if (f.commit_interval_ms > 0) options.commit_interval_ms = f.commit_interval_ms;
   if (options.commit_interval_ms <= 0) {
     return ReportFailure(g, InvalidArgumentError("commit_interval_ms must be positive"));
+  }
+  if (options.fuse_threads < 1 || options.fuse_threads > 64) {
+    return ReportFailure(g, InvalidArgumentError("fuse_threads must be between 1 and 64"));
   }
 
   // Live trees are RocksDB keys, not open descriptors, but dirty buffers and RocksDB's files
@@ -87,7 +119,13 @@ int RunServe(const GlobalFlags& g, const ServeFlags& f) {
   auto node = cluster::Node::Start(options);
   if (!node.ok()) return ReportFailure(g, node.status());
   const std::string socket = SocketIn(options.data_dir);
-  auto server = cluster::ControlServer::Start(socket, cluster::MakeNodeHandler(node->get()));
+  container_options.data_dir = options.data_dir;
+  std::unique_ptr<cluster::ContainerService> containers =
+      cluster::ContainerService::Open(node->get(), container_options);
+  std::unique_ptr<cluster::SnapshotService> snapshots =
+      cluster::SnapshotService::Start(node->get(), snapshot_options);
+  auto server = cluster::ControlServer::Start(
+      socket, cluster::MakeNodeHandler({node->get(), containers.get(), snapshots.get()}));
   if (!server.ok()) return ReportFailure(g, server.status());
   std::cout << "berth serving: data dir " << options.data_dir << ", mount root "
             << options.mount_root << ", socket " << socket << std::endl;
@@ -96,6 +134,11 @@ int RunServe(const GlobalFlags& g, const ServeFlags& f) {
   sigwait(&signals, &signal);
   spdlog::info("signal {}: committing and unmounting", signal);
   (*server)->Stop();
+  // Containers go first: they use the mounts. The catalog still wants them running, so the next
+  // start starts them again.
+  containers->StopAll();
+  containers.reset();
+  snapshots.reset();
   Status stopped = (*node)->Shutdown();
   if (!stopped.ok()) return ReportFailure(g, stopped);
   std::cout << "berth stopped cleanly" << std::endl;
@@ -110,7 +153,9 @@ void AddServeCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
       "serve", "Run the node daemon: serve projects at <mount-root>/<id> until SIGTERM");
   serve->add_option("--config", f->config,
                     "TOML config file (keys: data_dir, mount_root, encryption_key_file, "
-                    "commit_interval_ms, entry_timeout_s, attr_timeout_s, writeback_cache)");
+                    "commit_interval_ms, entry_timeout_s, attr_timeout_s, negative_timeout_s, "
+                    "writeback_cache, fuse_threads, snapshot_interval_s, gc_interval_s, retention, "
+                    "container_image, container_stop_timeout_s, container_idle_timeout_s)");
   serve->add_option("--data-dir", f->data_dir, "data directory (default /var/lib/berth)");
   serve->add_option("--mount-root", f->mount_root, "where projects are mounted (default /projects)");
   serve->add_option("--encryption-key-file", f->encryption_key_file,

@@ -83,17 +83,17 @@ std::string FileData::ScratchPath(Ino ino) const {
 
 Result<FileData::Dirty*> FileData::DirtyFor(Ino ino) {
   auto it = dirty_.find(ino);
-  if (it != dirty_.end()) return &it->second;
+  if (it != dirty_.end()) return it->second.get();
   ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
   if (!inode.is_regular()) return PosixError("write", inode.is_dir() ? EISDIR : EINVAL);
   const std::string path = ScratchPath(ino);
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd.valid()) return PosixError("create dirty buffer " + path, errno);
-  Dirty dirty;
-  dirty.fd = std::move(fd);
-  dirty.size = dirty.committed_size = inode.size;
-  dirty.mtime_ns = inode.mtime_ns;
-  return &dirty_.emplace(ino, std::move(dirty)).first->second;
+  auto dirty = std::make_shared<Dirty>();
+  dirty->fd = std::move(fd);
+  dirty->size = dirty->committed_size = inode.size;
+  dirty->mtime_ns = inode.mtime_ns;
+  return dirty_.emplace(ino, std::move(dirty)).first->second.get();
 }
 
 Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
@@ -105,7 +105,7 @@ Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
   const uint64_t end = offset + data.size();
   if (max_bytes != 0 && end > dirty->size) {
     uint64_t pending = 0;
-    for (const auto& [other, d] : dirty_) pending += d.size - std::min(d.size, d.committed_size);
+    for (const auto& [other, d] : dirty_) pending += d->size - std::min(d->size, d->committed_size);
     if (tree_->usage().bytes + pending + (end - dirty->size) > max_bytes) {
       return PosixError("write past the byte quota", EDQUOT);
     }
@@ -122,17 +122,25 @@ Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
   dirty->ranges.Add(offset, offset + data.size());
   dirty->size = std::max(dirty->size, offset + data.size());
   dirty->mtime_ns = options_.clock->NowNanos();
+  ++dirty->version;
   return Status::Ok();
 }
 
 Result<std::shared_ptr<const Bytes>> FileData::Chunk(const ChunkId& id) {
-  auto hit = cache_.find(id);
-  if (hit != cache_.end()) {
-    lru_.splice(lru_.begin(), lru_, hit->second);
-    return hit->second->second;
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto hit = cache_.find(id);
+    if (hit != cache_.end()) {
+      lru_.splice(lru_.begin(), lru_, hit->second);
+      return hit->second->second;
+    }
   }
+  // Fetched and decompressed without the lock, so that readers of different chunks overlap; two
+  // readers of one missing chunk may both fetch it, and the second insert is dropped.
   ASSIGN_OR_RETURN(Bytes plain, chunks_->Get(id));
   auto bytes = std::make_shared<const Bytes>(std::move(plain));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (auto raced = cache_.find(id); raced != cache_.end()) return raced->second->second;
   lru_.emplace_front(id, bytes);
   cache_[id] = lru_.begin();
   cached_bytes_ += bytes->size();
@@ -179,15 +187,22 @@ Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out)
 }
 
 Result<size_t> FileData::Read(Ino ino, uint64_t offset, std::span<uint8_t> out) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = dirty_.find(ino);
   uint64_t size = 0, committed = 0;
   if (it != dirty_.end()) {
-    size = it->second.size;
-    committed = it->second.committed_size;
+    size = it->second->size;
+    committed = it->second->committed_size;
   } else {
+    // A file without uncommitted writes: its committed extents are all there is, and they are
+    // read without mu_, so that reads overlap with each other, with commits and with writes to
+    // other files. A write or commit that starts meanwhile is ordered after this read.
+    lock.unlock();
     ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
-    size = committed = inode.size;
+    if (offset >= inode.size) return size_t{0};
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), inode.size - offset));
+    RETURN_IF_ERROR(ReadCommitted(ino, offset, out.first(n)));
+    return n;
   }
   if (offset >= size) return size_t{0};
   const size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), size - offset));
@@ -198,7 +213,7 @@ Result<size_t> FileData::Read(Ino ino, uint64_t offset, std::span<uint8_t> out) 
   RETURN_IF_ERROR(ReadCommitted(ino, offset, out.first(from_committed)));
   std::fill(out.begin() + static_cast<ptrdiff_t>(from_committed), out.end(), 0);
   if (it != dirty_.end()) {
-    const Dirty& dirty = it->second;
+    const Dirty& dirty = *it->second;
     for (auto r = dirty.ranges.FindFrom(offset); r != dirty.ranges.end() && r->first < offset + n;
          ++r) {
       const uint64_t from = std::max(offset, r->first), to = std::min(offset + n, r->second);
@@ -232,7 +247,7 @@ Result<std::vector<Extent>> FileData::Extents(Ino ino) {
   return out;
 }
 
-Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
+Status FileData::CommitRanges(Ino ino, const CommitInput& dirty) {
   const uint64_t old_size = dirty.committed_size, new_size = dirty.size;
   if (old_size == new_size && dirty.ranges.empty()) return Status::Ok();
   ASSIGN_OR_RETURN(std::vector<Extent> extents, Extents(ino));
@@ -269,93 +284,113 @@ Status FileData::CommitLocked(Ino ino, Dirty& dirty) {
          r != dirty.ranges.end() && r->first < offset + out.size(); ++r) {
       const uint64_t from = std::max(offset, r->first);
       const uint64_t to = std::min<uint64_t>(offset + out.size(), r->second);
-      RETURN_IF_ERROR(PreadAll(dirty.fd.get(), out.data() + (from - offset), to - from, from));
+      RETURN_IF_ERROR(PreadAll(dirty.fd, out.data() + (from - offset), to - from, from));
     }
     return Status::Ok();
   };
 
-  auto updated = tree_->UpdateData(ino, [&](rocksdb::WriteBatch* batch, Inode* inode) -> Status {
-    // New chunks go to the store in batches of their own, ahead of the one batch that swaps
-    // extents, size and usage: memory stays bounded however large the file, and a crash in
-    // between leaves only unreferenced chunks, which the next sweep takes. Never the reverse.
-    rocksdb::WriteBatch chunk_batch;
-    storage::ChunkIdSet in_batch;  // chunks in chunk_batch, which the store cannot see yet
-    auto flush_chunks = [&]() -> Status {
-      if (chunk_batch.Count() == 0) return Status::Ok();
-      RETURN_IF_ERROR(chunks_->database()->Write(&chunk_batch));
-      chunk_batch.Clear();
-      in_batch.clear();
-      return Status::Ok();
+  // Everything slow (re-chunking, hashing, compressing, storing new chunks) happens here, before
+  // the tree's lock is taken: UpdateData then only replays the extent changes into its batch, so
+  // metadata requests of the project do not wait for a large commit.
+  //
+  // New chunks go to the store in batches of their own, ahead of the one batch that swaps
+  // extents, size and usage: memory stays bounded however large the file, and a crash in between
+  // leaves only unreferenced chunks, which the next sweep takes. Never the reverse.
+  struct ExtentOp {
+    bool put = false;  // else delete
+    std::string key;
+    std::string value;
+  };
+  std::vector<ExtentOp> extent_ops;
+  rocksdb::WriteBatch chunk_batch;
+  storage::ChunkIdSet in_batch;  // chunks in chunk_batch, which the store cannot see yet
+  auto flush_chunks = [&]() -> Status {
+    if (chunk_batch.Count() == 0) return Status::Ok();
+    RETURN_IF_ERROR(chunks_->database()->Write(&chunk_batch));
+    chunk_batch.Clear();
+    in_batch.clear();
+    return Status::Ok();
+  };
+  int64_t allocated_delta = 0;
+  // Re-chunks one edit against the current tiling and splices the result in. Each dirty range
+  // is its own edit, so a write far into a large file does not re-chunk what lies between.
+  auto apply = [&](const storage::Edit& edit) -> Status {
+    struct Piece {
+      Segment segment;
+      ChunkId id;
     };
-    int64_t allocated = static_cast<int64_t>(inode->allocated);
-    // Re-chunks one edit against the current tiling and splices the result in. Each dirty range
-    // is its own edit, so a write far into a large file does not re-chunk what lies between.
-    auto apply = [&](const storage::Edit& edit) -> Status {
-      struct Piece {
-        Segment segment;
-        ChunkId id;
-      };
-      std::vector<Piece> fresh;
-      storage::EmitChunk emit = [&](uint64_t offset, ByteView chunk) -> Status {
-        const uint32_t len = static_cast<uint32_t>(chunk.size());
-        if (AllZero(chunk)) {  // a hole: no extent, no chunk
-          fresh.push_back({{offset, len, true}, ChunkId()});
-          return Status::Ok();
-        }
-        ChunkId id = chunks_->IdOf(chunk);
-        if (in_batch.insert(id).second) {
-          RETURN_IF_ERROR(chunks_->AddToBatch(&chunk_batch, storage::ChunkKind::kData, chunk, id));
-          if (chunk_batch.GetDataSize() >= kChunkBatchBytes) RETURN_IF_ERROR(flush_chunks());
-        }
-        fresh.push_back({{offset, len, false}, id});
+    std::vector<Piece> fresh;
+    storage::EmitChunk emit = [&](uint64_t offset, ByteView chunk) -> Status {
+      const uint32_t len = static_cast<uint32_t>(chunk.size());
+      if (AllZero(chunk)) {  // a hole: no extent, no chunk
+        fresh.push_back({{offset, len, true}, ChunkId()});
         return Status::Ok();
-      };
-      std::vector<uint32_t> lengths;
-      lengths.reserve(segments.size());
-      for (const Segment& s : segments) lengths.push_back(s.length);
-      ASSIGN_OR_RETURN(storage::RechunkResult result,
-                       storage::Rechunk(*chunker_, lengths, edit, read_new, emit));
-      // Deletes first, then puts: a new extent may start where a replaced one did.
-      for (size_t i = result.replace_begin; i < result.replace_end; ++i) {
-        if (segments[i].hole) continue;
-        allocated -= segments[i].length;
-        batch->Delete(tree_->extents_family(),
-                      ExtentKey(tree_->project(), ino, segments[i].offset));
       }
-      std::vector<Segment> replacement;
-      for (const Piece& p : fresh) {
-        replacement.push_back(p.segment);
-        if (p.segment.hole) continue;
-        allocated += p.segment.length;
-        batch->Put(tree_->extents_family(), ExtentKey(tree_->project(), ino, p.segment.offset),
-                   EncodeExtentValue(p.id, p.segment.length));
+      ChunkId id = chunks_->IdOf(chunk);
+      if (in_batch.insert(id).second) {
+        RETURN_IF_ERROR(chunks_->AddToBatch(&chunk_batch, storage::ChunkKind::kData, chunk, id));
+        if (chunk_batch.GetDataSize() >= kChunkBatchBytes) RETURN_IF_ERROR(flush_chunks());
       }
-      segments.erase(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
-                     segments.begin() + static_cast<ptrdiff_t>(result.replace_end));
-      segments.insert(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
-                      replacement.begin(), replacement.end());
+      fresh.push_back({{offset, len, false}, id});
       return Status::Ok();
     };
+    std::vector<uint32_t> lengths;
+    lengths.reserve(segments.size());
+    for (const Segment& s : segments) lengths.push_back(s.length);
+    ASSIGN_OR_RETURN(storage::RechunkResult result,
+                     storage::Rechunk(*chunker_, lengths, edit, read_new, emit));
+    // Deletes first, then puts: a new extent may start where a replaced one did.
+    for (size_t i = result.replace_begin; i < result.replace_end; ++i) {
+      if (segments[i].hole) continue;
+      allocated_delta -= segments[i].length;
+      extent_ops.push_back({false, ExtentKey(tree_->project(), ino, segments[i].offset), {}});
+    }
+    std::vector<Segment> replacement;
+    for (const Piece& p : fresh) {
+      replacement.push_back(p.segment);
+      if (p.segment.hole) continue;
+      allocated_delta += p.segment.length;
+      extent_ops.push_back({true, ExtentKey(tree_->project(), ino, p.segment.offset),
+                            EncodeExtentValue(p.id, p.segment.length)});
+    }
+    segments.erase(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
+                   segments.begin() + static_cast<ptrdiff_t>(result.replace_end));
+    segments.insert(segments.begin() + static_cast<ptrdiff_t>(result.replace_begin),
+                    replacement.begin(), replacement.end());
+    return Status::Ok();
+  };
 
-    if (new_size < old_size) {
-      const int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
-      RETURN_IF_ERROR(apply(storage::Edit{new_size, new_size, delta}));
-    } else if (new_size > old_size) {
-      pos = old_size;
-      add_hole(new_size);  // the new tail reads as zeros until a dirty range says otherwise
+  if (new_size < old_size) {
+    const int64_t delta = static_cast<int64_t>(new_size) - static_cast<int64_t>(old_size);
+    RETURN_IF_ERROR(apply(storage::Edit{new_size, new_size, delta}));
+  } else if (new_size > old_size) {
+    pos = old_size;
+    add_hole(new_size);  // the new tail reads as zeros until a dirty range says otherwise
+  }
+  for (const auto& [begin, end] : dirty.ranges.ranges()) {
+    // An append re-cuts the old last chunk too (the end of data cut it, not its content), so
+    // a file that grows by small appends does not end up in small chunks.
+    const uint64_t from = (begin >= old_size && old_size > 0 && begin == dirty.ranges.first())
+                              ? std::min(begin, old_size - 1)
+                              : begin;
+    RETURN_IF_ERROR(apply(storage::Edit{from, end, 0}));
+  }
+  RETURN_IF_ERROR(flush_chunks());
+
+  // Extents change only in commits, and no other commit of this file runs (CommitRanges'
+  // contract), so the ones computed above are still current.
+  auto updated = tree_->UpdateData(ino, [&](rocksdb::WriteBatch* batch, Inode* inode) -> Status {
+    for (const ExtentOp& op : extent_ops) {
+      if (op.put) {
+        batch->Put(tree_->extents_family(), op.key, op.value);
+      } else {
+        batch->Delete(tree_->extents_family(), op.key);
+      }
     }
-    for (const auto& [begin, end] : dirty.ranges.ranges()) {
-      // An append re-cuts the old last chunk too (the end of data cut it, not its content), so
-      // a file that grows by small appends does not end up in small chunks.
-      const uint64_t from = (begin >= old_size && old_size > 0 && begin == dirty.ranges.first())
-                                ? std::min(begin, old_size - 1)
-                                : begin;
-      RETURN_IF_ERROR(apply(storage::Edit{from, end, 0}));
-    }
-    RETURN_IF_ERROR(flush_chunks());
     inode->size = new_size;
     inode->mtime_ns = dirty.mtime_ns;
-    inode->allocated = static_cast<uint64_t>(std::max<int64_t>(allocated, 0));
+    inode->allocated = static_cast<uint64_t>(
+        std::max<int64_t>(static_cast<int64_t>(inode->allocated) + allocated_delta, 0));
     return Status::Ok();
   });
   if (!updated.ok()) return updated.status();
@@ -368,7 +403,7 @@ Status FileData::Allocate(Ino ino, uint64_t offset, uint64_t length) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = dirty_.find(ino);
     if (it != dirty_.end()) {
-      size = it->second.size;
+      size = it->second->size;
     } else {
       ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
       if (!inode.is_regular()) return PosixError("fallocate", inode.is_dir() ? EISDIR : ENODEV);
@@ -420,13 +455,46 @@ Result<uint64_t> FileData::CopyRange(Ino in, uint64_t in_offset, Ino out, uint64
 }
 
 Status FileData::Commit(Ino ino) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = dirty_.find(ino);
-  if (it == dirty_.end()) return Status::Ok();
-  RETURN_IF_ERROR(CommitLocked(ino, it->second));
-  ::unlink(ScratchPath(ino).c_str());
-  dirty_.erase(it);
-  return Status::Ok();
+  std::unique_lock<std::mutex> lock(mu_);
+  return CommitWithLock(lock, ino);
+}
+
+Status FileData::CommitWithLock(std::unique_lock<std::mutex>& lock, Ino ino) {
+  for (;;) {
+    auto it = dirty_.find(ino);
+    if (it == dirty_.end()) return Status::Ok();
+    const std::shared_ptr<Dirty> dirty = it->second;
+    if (dirty->committing) {
+      commit_done_.wait(lock);
+      continue;  // the state may be gone or changed
+    }
+    const uint64_t version = dirty->version;
+    Status committed;
+    if (dirty->size != dirty->committed_size || !dirty->ranges.empty()) {
+      CommitInput input;
+      input.fd = dirty->fd.get();
+      input.ranges = dirty->ranges;
+      input.size = dirty->size;
+      input.committed_size = dirty->committed_size;
+      input.mtime_ns = dirty->mtime_ns;
+      dirty->committing = true;
+      lock.unlock();
+      committed = CommitRanges(ino, input);
+      lock.lock();
+      dirty->committing = false;
+      commit_done_.notify_all();
+      if (committed.ok()) dirty->committed_size = input.size;
+    }
+    if (!committed.ok()) return committed;
+    // Writes, truncates or times that came during the commit stay for the next one (which
+    // re-chunks the ranges it already stored too: correct, only some work again).
+    it = dirty_.find(ino);
+    if (it != dirty_.end() && it->second == dirty && dirty->version == version) {
+      ::unlink(ScratchPath(ino).c_str());
+      dirty_.erase(it);
+    }
+    return Status::Ok();
+  }
 }
 
 Status FileData::CommitAll() {
@@ -440,34 +508,40 @@ Status FileData::CommitAll() {
 }
 
 Status FileData::Truncate(Ino ino, uint64_t size) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = dirty_.find(ino);
-  if (it != dirty_.end()) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    auto it = dirty_.find(ino);
+    if (it == dirty_.end()) break;
+    Dirty& dirty = *it->second;
+    if (dirty.committing) {
+      commit_done_.wait(lock);
+      continue;
+    }
     // Writes past the new end are dropped rather than committed and then cut off.
-    it->second.ranges.TrimTo(size);
-    it->second.size = size;
-    it->second.mtime_ns = options_.clock->NowNanos();
-    RETURN_IF_ERROR(CommitLocked(ino, it->second));
-    ::unlink(ScratchPath(ino).c_str());
-    dirty_.erase(it);
-    return Status::Ok();
+    dirty.ranges.TrimTo(size);
+    dirty.size = size;
+    dirty.mtime_ns = options_.clock->NowNanos();
+    ++dirty.version;
+    return CommitWithLock(lock, ino);
   }
+  // No uncommitted state: a short commit (only the chunk at the new end is re-cut, or holes
+  // added), under mu_, so no commit of this file can start meanwhile.
   ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
   if (inode.is_dir()) return PosixError("truncate", EISDIR);
   if (!inode.is_regular()) return PosixError("truncate", EINVAL);
-  Dirty change;
+  CommitInput change;
   change.committed_size = inode.size;
   change.size = size;
   change.mtime_ns = options_.clock->NowNanos();
-  return CommitLocked(ino, change);
+  return CommitRanges(ino, change);
 }
 
 void FileData::Overlay(Inode* inode) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = dirty_.find(inode->ino);
   if (it == dirty_.end()) return;
-  inode->size = it->second.size;
-  inode->mtime_ns = it->second.mtime_ns;
+  inode->size = it->second->size;
+  inode->mtime_ns = it->second->mtime_ns;
 }
 
 Status FileData::SyncLog() { return chunks_->database()->SyncWal(); }
@@ -475,7 +549,14 @@ Status FileData::SyncLog() { return chunks_->database()->SyncWal(); }
 void FileData::SetMtime(Ino ino, int64_t mtime_ns) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = dirty_.find(ino);
-  if (it != dirty_.end()) it->second.mtime_ns = mtime_ns;
+  if (it == dirty_.end()) return;
+  it->second->mtime_ns = mtime_ns;
+  ++it->second->version;
+}
+
+bool FileData::HasUncommitted(Ino ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return dirty_.count(ino) > 0;
 }
 
 void FileData::Forget(Ino ino) {

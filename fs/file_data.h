@@ -1,6 +1,7 @@
 #ifndef BERTH_FS_FILE_DATA_H_
 #define BERTH_FS_FILE_DATA_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -43,7 +44,10 @@ struct Extent {
 // dirty ranges with committed extents (through an LRU cache of decompressed chunks); a commit
 // re-chunks only the changed region (storage/rechunk.h), stores the new chunks and swaps extents,
 // size, times and usage in one atomic WriteBatch (LiveTree::UpdateData).
-// Thread-safe: one mutex; commits of different files are serialised.
+// Thread-safe. Writes, commits and reads of files with uncommitted writes are serialised by one
+// mutex (mu_); reads of files without uncommitted writes take only the chunk cache's mutex, and
+// a commit holds the tree's lock only to write its final batch. Lock order: mu_, then the
+// tree's mutex or cache_mu_.
 class FileData {
  public:
   // All pointers are borrowed and must outlive this object.
@@ -75,6 +79,8 @@ class FileData {
   void SetMtime(Ino ino, int64_t mtime_ns);
   // Drops the file's uncommitted state (its inode is being freed).
   void Forget(Ino ino);
+  // Whether the file has uncommitted state (writes, or a size or time change).
+  bool HasUncommitted(Ino ino);
   // Makes every committed change durable (fsync of the database log).
   Status SyncLog();
 
@@ -82,10 +88,23 @@ class FileData {
   Result<std::vector<Extent>> Extents(Ino ino);
 
  private:
+  // A file's uncommitted state. Fields GUARDED_BY(mu_); the scratch file's bytes are written
+  // under mu_ and read by a commit without it (pread of ranges no write touches meanwhile, or
+  // whose new bytes the next commit takes).
   struct Dirty {
     UniqueFd fd;            // the scratch file
     IntervalSet ranges;     // dirty byte ranges
     uint64_t size = 0;      // the size with the writes applied
+    uint64_t committed_size = 0;
+    int64_t mtime_ns = 0;
+    uint64_t version = 0;     // bumped by every change, so a commit knows if it saw the last
+    bool committing = false;  // a commit of this file runs (without mu_); others wait for it
+  };
+  // What one commit stores: a copy of a Dirty's state taken under mu_.
+  struct CommitInput {
+    int fd = -1;  // the scratch file (kept open by the Dirty the caller holds); -1: no ranges
+    IntervalSet ranges;
+    uint64_t size = 0;
     uint64_t committed_size = 0;
     int64_t mtime_ns = 0;
   };
@@ -94,8 +113,19 @@ class FileData {
            const FileDataOptions& options);
   // REQUIRES: mu_ held.
   Result<Dirty*> DirtyFor(Ino ino);
-  Status CommitLocked(Ino ino, Dirty& dirty);
+  // Commits `ino`'s uncommitted state, if any: waits for a commit of it that runs, then marks
+  // it committing and runs CommitRanges without mu_ (writes, reads and commits of other files go
+  // on meanwhile). Drops the state if nothing changed it during the commit.
+  // REQUIRES: `lock` holds mu_; holds it again on return.
+  Status CommitWithLock(std::unique_lock<std::mutex>& lock, Ino ino);
+  // Re-chunks `in.ranges` and the size change of `ino`, stores the new chunks and swaps the
+  // extents, size, mtime and usage in one batch. Takes no lock of ours. REQUIRES: the caller
+  // holds mu_ or marked the file committing, so that no other commit changes its extents.
+  Status CommitRanges(Ino ino, const CommitInput& in);
+  // The committed bytes (extents, holes as zeros) of [offset, offset + out.size()). Needs no
+  // lock of ours: the extents come from one RocksDB iterator, chunks through Chunk().
   Status ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out);
+  // A decompressed chunk, from the cache or the store. Takes cache_mu_.
   Result<std::shared_ptr<const Bytes>> Chunk(const storage::ChunkId& id);
   std::string ScratchPath(Ino ino) const;
 
@@ -105,11 +135,15 @@ class FileData {
   const FileDataOptions options_;
 
   std::mutex mu_;
-  std::map<Ino, Dirty> dirty_;  // GUARDED_BY(mu_)
-  // LRU of decompressed chunks. GUARDED_BY(mu_)
+  std::condition_variable commit_done_;  // a Dirty's `committing` went false
+  // Shared, so that a commit running without mu_ keeps the state (its scratch file) alive.
+  std::map<Ino, std::shared_ptr<Dirty>> dirty_;  // GUARDED_BY(mu_)
+  std::mutex cache_mu_;  // leaf lock
+  // LRU of decompressed chunks. GUARDED_BY(cache_mu_)
   std::list<std::pair<storage::ChunkId, std::shared_ptr<const Bytes>>> lru_;
-  std::unordered_map<storage::ChunkId, decltype(lru_)::iterator, storage::ChunkIdHash> cache_;
-  size_t cached_bytes_ = 0;
+  std::unordered_map<storage::ChunkId, decltype(lru_)::iterator, storage::ChunkIdHash>
+      cache_;                 // GUARDED_BY(cache_mu_)
+  size_t cached_bytes_ = 0;  // GUARDED_BY(cache_mu_)
 };
 
 }  // namespace berth::fs

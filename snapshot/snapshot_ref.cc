@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "snapshot/snapshot_reader.h"
+
 namespace berth::snapshot {
 
 namespace {
@@ -40,21 +42,6 @@ size_t TimePrefixLength(std::string_view s) {
 
 }  // namespace
 
-Result<std::vector<std::string>> SplitProjectPath(std::string_view path) {
-  std::vector<std::string> components;
-  while (!path.empty()) {
-    const size_t slash = path.find('/');
-    std::string_view part = path.substr(0, slash);
-    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    if (part.empty() || part == ".") continue;
-    if (part == "..") return InvalidArgumentError("'..' is not allowed in a path inside a project");
-    if (part.find('\0') != std::string_view::npos) return InvalidArgumentError("NUL in a path");
-    if (part.size() > 255) return InvalidArgumentError("a path component is longer than 255 bytes");
-    components.emplace_back(part);
-  }
-  return components;
-}
-
 std::string JoinProjectPath(const std::vector<std::string>& components) {
   if (components.empty()) return "/";
   std::string out;
@@ -87,7 +74,7 @@ Result<SnapshotRef> ParseSnapshotRef(std::string_view text) {
                                 "' (try @latest)");
   }
   if (name_end < rest.size()) {
-    ASSIGN_OR_RETURN(ref.path, SplitProjectPath(rest.substr(name_end + 1)));
+    ASSIGN_OR_RETURN(ref.path, SplitSnapshotPath(rest.substr(name_end + 1)));
   }
   return ref;
 }

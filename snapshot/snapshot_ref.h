@@ -18,13 +18,10 @@ struct SnapshotRef {
 
 // Parses `PROJECT@SNAPSHOT[:PATH]`. A time prefix may itself hold colons
 // (`demo@2026-11-25T14:05:notes/a.tex`): a snapshot name that starts like a date takes the longest
-// time prefix, and the path starts after the colon that follows it. The path may start with '/'
-// or not; "." and empty components are dropped; ".." is refused. InvalidArgument saying what is
-// wrong otherwise.
+// time prefix, and the path starts after the colon that follows it. The path is split as
+// SplitSnapshotPath does (it may start with '/' or not; "." and empty components are dropped;
+// ".." is refused). InvalidArgument saying what is wrong otherwise.
 Result<SnapshotRef> ParseSnapshotRef(std::string_view text);
-
-// Splits a path inside a project into components, as ParseSnapshotRef does.
-Result<std::vector<std::string>> SplitProjectPath(std::string_view path);
 
 // "a/b/c" for components {a, b, c}; "/" for none.
 std::string JoinProjectPath(const std::vector<std::string>& components);

@@ -2,6 +2,22 @@
 
 namespace berth::fs::ops {
 
+namespace {
+
+// FALLOCATE and COPY_FILE_RANGE carry no kill mark: under FUSE_HANDLE_KILLPRIV_V2 the kernel's
+// file_modified() leaves clearing set-user-ID to the server without marking the request. The
+// caller's capabilities are unknown here, so a caller other than root counts as lacking
+// CAP_FSETID (as a plain user does).
+Status KillSuidSgidForNonRoot(fuse_req_t req, Ino ino) {
+  if (fuse_req_ctx(req)->uid == 0) return Status::Ok();
+  RequestHints hints = CurrentRequest();
+  hints.kill_suidgid = true;
+  SetCurrentRequest(hints);
+  return KillSuidSgidIfAsked(req, ino);
+}
+
+}  // namespace
+
 // Only the default mode (posix_fallocate): the size grows to cover the range. Punching holes,
 // zeroing and KEEP_SIZE are not supported (EOPNOTSUPP, which callers fall back from).
 void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
@@ -9,6 +25,9 @@ void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t len
   Serve(req, [&] {
     if (mode != 0) return ReplyError(req, PosixError("fallocate mode", EOPNOTSUPP));
     if (offset < 0 || length <= 0) return ReplyError(req, PosixError("fallocate range", EINVAL));
+    if (Status killed = KillSuidSgidForNonRoot(req, ino); !killed.ok()) {
+      return ReplyError(req, killed);
+    }
     Status s = Ctx(req).data->Allocate(ino, static_cast<uint64_t>(offset),
                                        static_cast<uint64_t>(length));
     if (!s.ok()) return ReplyError(req, s);
@@ -22,6 +41,9 @@ void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_file_in
                    int flags) {
   Serve(req, [&] {
     if (flags != 0) return ReplyError(req, PosixError("copy_file_range flags", EINVAL));
+    if (Status killed = KillSuidSgidForNonRoot(req, ino_out); !killed.ok()) {
+      return ReplyError(req, killed);
+    }
     Result<uint64_t> copied =
         Ctx(req).data->CopyRange(ino_in, static_cast<uint64_t>(off_in), ino_out,
                                  static_cast<uint64_t>(off_out), len);

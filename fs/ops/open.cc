@@ -15,6 +15,9 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     // Every change to the tree goes through this mount (berth's own changes, like a restore,
     // invalidate through the notify API), so cached pages stay valid across opens.
     fi->keep_cache = 1;
+    // A descriptor opened for reading has nothing to commit when it is closed, so its close(2)
+    // need not wait for a FLUSH round trip (berth takes no POSIX locks, which FLUSH would drop).
+    if ((fi->flags & O_ACCMODE) == O_RDONLY) fi->noflush = 1;
     if (fuse_reply_open(req, fi) != 0) {
       // Interrupted: no RELEASE will come for this handle.
       auto released = ctx.refs.Release(fi->fh);

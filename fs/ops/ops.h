@@ -13,14 +13,18 @@
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <exception>
+#include <optional>
 
 #include "base/status.h"
 #include "fs/file_data.h"
+#include "fs/fuse_wire.h"
 #include "fs/inode.h"
 #include "fs/io_limiter.h"
 #include "fs/inode_refs.h"
 #include "fs/live_tree.h"
+#include "fs/snapshot_view.h"
 
 namespace berth::fs::ops {
 
@@ -30,15 +34,43 @@ struct Context {
   LiveTree* tree = nullptr;  // borrowed; outlives the session
   FileData* data = nullptr;  // borrowed; outlives the session: file contents
   IoLimiter* limiter = nullptr;  // borrowed, may be null: the project's I/O limits
+  SnapshotView* snapshots = nullptr;  // borrowed, may be null: the `.snapshots/` view
   InodeRefs refs;
   double entry_timeout_s = 1.0;
   double attr_timeout_s = 1.0;
+  double negative_timeout_s = 0;  // 0: a missing name is answered ENOENT, not cached
   // Whether the kernel masks the caller's umask off create modes itself (FUSE_CAP_DONT_MASK not
   // negotiated). Set by Init.
   bool kernel_applies_umask = true;
   // Whether to ask for FUSE_CAP_WRITEBACK_CACHE in Init.
   bool want_writeback_cache = false;
+
+  // The INIT exchange, for the reply hook of fuse_server.cc: the serving loop records the INIT
+  // request's unique and what the kernel offered; the hook adds `extra_init_flags` (those the
+  // kernel offered) to the reply libfuse built. 0: no INIT reply pending.
+  std::atomic<uint64_t> init_unique{0};
+  std::atomic<uint64_t> init_offered{0};
+  uint64_t extra_init_flags = 0;
+  // The flags of extra_init_flags the kernel took (set by the hook when it patched the reply).
+  std::atomic<uint64_t> init_added{0};
 };
+
+// What the serving loop read from the raw request this thread is serving (fuse_wire.h); set
+// before libfuse dispatches it, cleared after. Defaults outside a request.
+const RequestHints& CurrentRequest();
+void SetCurrentRequest(const RequestHints& hints);
+
+// Set-user-ID and set-group-ID under FUSE_HANDLE_KILLPRIV_V2: the kernel marks a write, a
+// truncate or a chown after which they must go (fuse_wire.h), and the server applies the rule a
+// local filesystem applies. Without the mark (the caller has CAP_FSETID, or the kernel did not
+// take KILLPRIV_V2 and sends the mode change itself) nothing changes.
+//
+// The permission bits (07777) `perms` of a file of group `file_gid` after the kill the request
+// being served asks for, or nullopt when it asks none or nothing changes. `chown`: the request
+// changes the owner (the kernel marks those unconditionally).
+std::optional<uint32_t> KilledMode(fuse_req_t req, uint32_t perms, uint32_t file_gid, bool chown);
+// For WRITE: applies KilledMode to regular file `ino` (a mode change, ctime moves).
+Status KillSuidSgidIfAsked(fuse_req_t req, Ino ino);
 
 const fuse_lowlevel_ops& OpsTable();
 

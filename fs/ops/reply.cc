@@ -94,7 +94,11 @@ uint32_t CreateMode(fuse_req_t req, uint32_t mode) {
 void ReleaseIfOrphan(Context& ctx, Ino ino) noexcept {
   try {
     Status released = ctx.tree->ReleaseOrphan(ino);
-    if (released.ok() && ctx.data && !ctx.tree->GetAttr(ino).ok()) ctx.data->Forget(ino);
+    // Uncommitted state of a freed file goes too (the lookup is skipped when there is none).
+    if (released.ok() && ctx.data && ctx.data->HasUncommitted(ino) &&
+        !ctx.tree->GetAttr(ino).ok()) {
+      ctx.data->Forget(ino);
+    }
     if (!released.ok()) {
       spdlog::warn("releasing inode {}: {} (freed at the next open instead)", ino,
                    released.ToString());

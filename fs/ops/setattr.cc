@@ -18,8 +18,8 @@ std::optional<int64_t> ToNanos(const timespec& ts) {
 }  // namespace
 
 // chmod, chown, utimensat and truncate. Permission to do each was checked by the kernel
-// (default_permissions); it also turns the suid/sgid clearing of chown and write into a mode
-// change here, since FUSE_CAP_HANDLE_KILLPRIV is not negotiated.
+// (default_permissions). With FUSE_HANDLE_KILLPRIV_V2 the kernel leaves the set-user-ID and
+// set-group-ID clearing of chown and of a truncate to us (the kill mark, KilledMode).
 void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
              fuse_file_info* /*fi*/) {
   Serve(req, [&] {
@@ -27,6 +27,16 @@ void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     if (to_set & FUSE_SET_ATTR_MODE) change.mode = attr->st_mode & 07777;
     if (to_set & FUSE_SET_ATTR_UID) change.uid = attr->st_uid;
     if (to_set & FUSE_SET_ATTR_GID) change.gid = attr->st_gid;
+    if (CurrentRequest().kill_suidgid) {
+      Result<Inode> inode = Ctx(req).tree->GetAttr(ino);
+      if (!inode.ok()) return ReplyError(req, inode.status());
+      if (!inode->is_dir()) {
+        const bool chown = (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) != 0;
+        const std::optional<uint32_t> kept =
+            KilledMode(req, change.mode.value_or(inode->mode & 07777), inode->gid, chown);
+        if (kept) change.mode = *kept;
+      }
+    }
     // Truncation goes through the data path, which cuts or extends the contents and sets size and
     // mtime in one commit; the other attributes follow.
     if (to_set & FUSE_SET_ATTR_SIZE) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "storage/chunk_store.h"
 #include "storage/database.h"
@@ -263,6 +265,55 @@ TEST_F(FileDataTest, RandomOperationsMatchAModel) {
   EXPECT_LE(end, model.size());
   ASSERT_OK_AND_ASSIGN(Inode inode, tree_->GetAttr(f));
   EXPECT_EQ(inode.allocated, allocated);
+  EXPECT_EQ(tree_->usage().bytes, allocated);
+}
+
+// A commit runs without FileData's lock (others go on meanwhile): writes to the file being
+// committed, writes to other files, truncates and reads that race with it must all end up in
+// the committed content, and the usage must match the extents.
+TEST_F(FileDataTest, WritesTruncatesAndReadsRacingCommitsLoseNothing) {
+  const Ino files[2] = {NewFile("a"), NewFile("b")};
+  Bytes models[2];
+  std::atomic<bool> done{false};
+  std::thread committer([&] {
+    while (!done.load()) {
+      for (Ino f : files) EXPECT_OK(data_->Commit(f));
+      EXPECT_OK(data_->CommitAll());
+    }
+  });
+  std::thread reader([&] {
+    std::vector<uint8_t> buf(200000);
+    while (!done.load()) {
+      for (Ino f : files) EXPECT_TRUE(data_->Read(f, 1000, buf).ok());
+    }
+  });
+  std::mt19937_64 rng(34);
+  for (int step = 0; step < 2000; ++step) {
+    const int i = static_cast<int>(rng() % 2);
+    Bytes& model = models[i];
+    if (rng() % 8 == 0) {
+      const uint64_t size = rng() % (model.size() + 100000);
+      ASSERT_OK(data_->Truncate(files[i], size));
+      model.resize(size, 0);
+      continue;
+    }
+    const uint64_t offset = rng() % (model.size() + 200000);
+    Bytes bytes = RandomBytes(1 + rng() % 150000, rng());
+    Write(files[i], offset, bytes);
+    if (model.size() < offset + bytes.size()) model.resize(offset + bytes.size(), 0);
+    std::copy(bytes.begin(), bytes.end(), model.begin() + static_cast<ptrdiff_t>(offset));
+  }
+  done = true;
+  committer.join();
+  reader.join();
+  ASSERT_OK(data_->CommitAll());
+  ASSERT_OK(Reopen());
+  uint64_t allocated = 0;
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(ReadAll(files[i]), models[i]) << "file " << i;
+    ASSERT_OK_AND_ASSIGN(auto extents, data_->Extents(files[i]));
+    for (const auto& e : extents) allocated += e.length;
+  }
   EXPECT_EQ(tree_->usage().bytes, allocated);
 }
 

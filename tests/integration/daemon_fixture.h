@@ -60,11 +60,17 @@ class DaemonTest : public ::testing::Test {
     }
   }
 
-  // Starts the daemon and waits until it answers on its socket.
-  void StartDaemon(int commit_interval_ms = 200) {
+  // Starts the daemon and waits until it answers on its socket. `config`: the text of a TOML
+  // config file to pass with --config (empty: none).
+  void StartDaemon(int commit_interval_ms = 200, const std::string& config = "") {
     std::vector<std::string> args = {BERTH_BINARY,  "serve",     "--data-dir",
                                      data_dir_,     "--mount-root", mount_root_,
                                      "--commit-interval-ms", std::to_string(commit_interval_ms)};
+    if (!config.empty()) {
+      std::ofstream(dir_.Sub("berth.toml")) << config;
+      args.push_back("--config");
+      args.push_back(dir_.Sub("berth.toml"));
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

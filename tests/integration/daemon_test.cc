@@ -143,5 +143,36 @@ TEST_F(DaemonLifecycleTest, ImportCopiesATree) {
   EXPECT_EQ(top.st_mtim.tv_nsec, orig.st_mtim.tv_nsec);
 }
 
+// The kernel may cache names (missing ones too) and attributes for a long time; an import into a
+// mounted project changes the tree behind its back, so it must invalidate what it changes.
+TEST_F(DaemonLifecycleTest, ImportIntoAMountedProjectIsSeenAtOnce) {
+  KillDaemon();
+  StartDaemon(200, "entry_timeout_s = 3600\nattr_timeout_s = 3600\nnegative_timeout_s = 3600\n");
+  BerthJson({"project", "create", "epsilon"});
+  const std::string mnt = BerthJson({"mount", "epsilon"})["mountpoint"];
+  struct stat st;
+  // What the kernel now caches: "new.txt" and "sub" missing, the root's attributes, a listing.
+  ASSERT_EQ(stat((mnt + "/new.txt").c_str(), &st), -1);
+  ASSERT_EQ(stat((mnt + "/sub").c_str(), &st), -1);
+  ASSERT_EQ(stat(mnt.c_str(), &st), 0);
+  const nlink_t root_links = st.st_nlink;
+  ASSERT_EQ(std::distance(std::filesystem::directory_iterator(mnt), {}), 0);
+
+  const std::string src = dir_.Sub("src");
+  std::filesystem::create_directories(src + "/sub");
+  std::ofstream(src + "/new.txt") << "imported";
+  std::ofstream(src + "/sub/inner.txt") << "inner";
+  json report = BerthJson({"import", "epsilon", src});
+  EXPECT_EQ(report["files"], 2);
+
+  ASSERT_EQ(stat((mnt + "/new.txt").c_str(), &st), 0) << strerror(errno);
+  EXPECT_EQ(st.st_size, 8);
+  EXPECT_EQ(Slurp(mnt + "/new.txt"), "imported");
+  EXPECT_EQ(Slurp(mnt + "/sub/inner.txt"), "inner");
+  ASSERT_EQ(stat(mnt.c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, root_links + 1);  // "sub"'s ".."
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(mnt), {}), 2);
+}
+
 }  // namespace
 }  // namespace berth

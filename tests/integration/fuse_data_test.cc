@@ -232,5 +232,32 @@ TEST_F(FuseDataTest, DfShowsTheQuota) {
   EXPECT_EQ(st.f_files - st.f_ffree, 2u);  // the root and a
 }
 
+// With the kernel's writeback cache (a config option, off by default) written pages stay in the
+// kernel until it sends them; FlushKernelCache hands them to the daemon, as a snapshot needs.
+class FuseWritebackTest : public FuseDataTest {
+ protected:
+  fs::MountOptions Options() const override {
+    fs::MountOptions options;
+    options.writeback_cache = true;
+    return options;
+  }
+};
+
+TEST_F(FuseWritebackTest, FlushKernelCacheHandsDirtyPagesToTheDaemon) {
+  const int fd = open(M("f").c_str(), O_CREAT | O_WRONLY, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "in the page cache", 17), 17);
+  ASSERT_OK(server()->FlushKernelCache());
+  // The daemon has the bytes now, while the file is still open and never flushed.
+  struct stat st;
+  ASSERT_EQ(fstat(fd, &st), 0);
+  std::vector<uint8_t> out(64);
+  ASSERT_OK_AND_ASSIGN(size_t n, data()->Read(st.st_ino, 0, out));
+  EXPECT_EQ(std::string(out.begin(), out.begin() + static_cast<ptrdiff_t>(n)),
+            "in the page cache");
+  close(fd);
+  EXPECT_EQ(ReadWhole(M("f")), "in the page cache");
+}
+
 }  // namespace
 }  // namespace berth::testing

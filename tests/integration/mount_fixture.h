@@ -81,8 +81,11 @@ class MountTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(data_, fs::FileData::Open(tree_.get(), chunks_.get(), &chunker_,
                                                    data_options));
     ASSERT_OK_AND_ASSIGN(server_, fs::FuseServer::Mount(tree_.get(), data_.get(), mnt_,
-                                                        fs::MountOptions{}));
+                                                        Options()));
   }
+
+  // How the mount is made; a test class overrides this for other kernel-cache settings.
+  virtual fs::MountOptions Options() const { return fs::MountOptions{}; }
 
   void TearDown() override {
     if (server_) {
