@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <map>
+#include <random>
 
 #include "snapshot/snapshot_ref.h"
 
@@ -50,8 +52,12 @@ class LiveRestorer {
       return FailedPreconditionError(where + " is a directory now and a file in the snapshot; "
                                      "restore it elsewhere with --to, or move the directory away");
     }
-    // Built beside its place under a name no user file has, then renamed over it in one step.
-    const std::string temp = ".berth-restore-" + std::to_string(++temp_counter_);
+    // Built beside its place under a name no user file has (random, so one a killed restore
+    // left behind is never met again), then renamed over it in one step.
+    char suffix[17];
+    std::snprintf(suffix, sizeof(suffix), "%016llx",
+                  static_cast<unsigned long long>(random_()));
+    const std::string temp = ".berth-restore-" + std::string(suffix);
     Status built = Build(parent, temp, entry);
     if (!built.ok()) {
       (void)tree_.Unlink(parent, temp);
@@ -146,7 +152,7 @@ class LiveRestorer {
   fs::FuseServer* const server_;
   snapshot::RestoreStats stats_;
   std::map<uint64_t, fs::Ino> groups_;  // link group -> the first name's inode
-  uint64_t temp_counter_ = 0;
+  std::mt19937_64 random_{std::random_device{}()};
 };
 
 }  // namespace

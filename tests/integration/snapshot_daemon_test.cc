@@ -265,5 +265,38 @@ TEST_F(SnapshotDaemonTest, DaemonKilledDuringASnapshotLeavesEverySnapshotWhole) 
   EXPECT_EQ(ls["entries"].size(), 31u);
 }
 
+TEST_F(SnapshotDaemonTest, DaemonKilledDuringGcOrRestoreLosesNothing) {
+  Begin();
+  for (int f = 0; f < 400; ++f) Write("tree/f" + std::to_string(f), std::string(5000 + f, 'x'));
+  Snapshot("full");
+  fs::remove_all(mount_ + "/tree");
+  Write("other", "garbage soon");
+  Snapshot();
+  for (const char* op : {"gc", "restore"}) {
+    std::thread running([&] {
+      if (std::string(op) == "gc") {
+        Berth({"gc"});
+      } else {
+        Berth({"restore", "doc@full"});
+      }
+    });
+    KillDaemon();
+    running.join();
+    StartDaemon(200, "snapshot_interval_s = 0\n");
+    CommandResult fsck = Berth({"fsck", "--deep"});
+    EXPECT_EQ(fsck.exit_code, 0) << op << ": " << fsck.err;
+    EXPECT_EQ(Cat("doc@full:tree/f399").out, std::string(5399, 'x')) << op;
+  }
+  // A restore run to its end after the interrupted one gives the whole tree back.
+  ASSERT_EQ(Berth({"restore", "doc@full"}).exit_code, 0);
+  EXPECT_EQ(Slurp(mount_ + "/tree/f123"), std::string(5123, 'x'));
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(mount_ + "/tree")) {
+    EXPECT_EQ(e.path().filename().string().find(".berth-restore"), std::string::npos);
+    ++files;
+  }
+  EXPECT_EQ(files, 400u);
+}
+
 }  // namespace
 }  // namespace berth::testing
