@@ -9,7 +9,7 @@
 #                      and reused (default /var/tmp/berth-bench)
 #   BERTH_BENCH_WORK   parent of the per-run temp dir: data dirs, repositories, restores
 #                      (default /var/tmp)
-#   ONLY               space-separated subset of: change kernel (default: both)
+#   ONLY               space-separated subset of: change kernel growth (default: all)
 #   SIZES              file counts of the generated trees, each 1000 * 10^k
 #                      (default "10000 100000 1000000")
 #   PEERS              subset of: restic borg bup (default: all three)
@@ -27,13 +27,18 @@
 #            import, first snapshot, then ROUNDS times "append a line to 10 files spread over the
 #            tree, through the mount, and snapshot", then ROUNDS no-change snapshots; each peer:
 #            first backup, PEER_ROUNDS times the same 10-file change on the native tree and a
-#            backup, then one no-change backup.
+#            backup, then one no-change backup. The peers change the cached tree itself; the 10
+#            files are written back as generated afterwards (and at the next start, after a kill).
+#            On a 2-core VM the 1M tree takes about 25 minutes for all four tools (berth's first
+#            snapshot of it alone 7-9 minutes) and 4 GB under the cache dir.
 #   kernel   The Linux 6.1 tree, copied once per run into the temp dir (the peers change files
 #            there, and the shared cached tree must not change under other benchmarks): ingest
 #            (berth import + first snapshot; peers' first backup), RUNS times into fresh
 #            repositories; then, on the last run's repositories, the 10-file change and no-change
-#            rounds as above, whole-tree restores (RUNS), one-file restores (REPS), and the growth
-#            of berth's store over GROWTH forced no-change snapshots.
+#            rounds as above, whole-tree restores (RUNS) and one-file restores (REPS).
+#   growth   The growth of berth's store over GROWTH forced no-change snapshots (`berth snapshot`
+#            always records one; an automatic snapshot of an unchanged tree writes nothing), on a
+#            fresh data dir holding the 10k-file tree.
 #
 # Timing: berth's snapshot figures are the daemon's own `elapsed_us` (the snapshot writer, from
 # the frozen view to the durable record; not the commit of dirty buffers before it nor the
@@ -46,7 +51,7 @@ set -euo pipefail
 
 BUILD_DIR=${1:-/work/main/build}
 CACHE=${BERTH_BENCH_CACHE:-/var/tmp/berth-bench}
-ONLY=${ONLY:-change kernel}
+ONLY=${ONLY:-change kernel growth}
 SIZES=${SIZES:-10000 100000 1000000}
 PEERS=${PEERS:-restic borg bup}
 RUNS=${RUNS:-3}
@@ -63,7 +68,7 @@ ONE_FILE=kernel/sched/core.c  # 294,251 bytes
 
 [[ $EUID -eq 0 ]] || { echo "run as root (FUSE mounts)" >&2; exit 2; }
 [[ -x "$BUILT_BERTH" ]] || { echo "no $BUILT_BERTH: ninja -C $BUILD_DIR berth" >&2; exit 2; }
-for tool in $PEERS jq /usr/bin/time column awk "$PYTHON" xargs; do
+for tool in $PEERS jq /usr/bin/time column awk "$PYTHON" xargs strings; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 want() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -538,10 +543,13 @@ if want kernel; then
   # tool's own 10-file changes on top of the same copy).
   echo "restores, load $(load)"
   borg_last() { borg list --short --last 1 "$(repo_of borg)"; }
+  # Each restore goes into its own directory, and all are deleted only after the last one: ext4
+  # skips inodes freed in the last minute or so when it allocates new ones (ialloc.c,
+  # recently_deleted), so creating 78k files right after deleting 78k others costs several times
+  # the CPU, more with every round, whoever's turn it is.
   for ((run = 1; run <= RUNS; run++)); do
     for tool in berth $PEERS; do
-      out="$WORK/restore"
-      rm -rf "$out"
+      out="$WORK/restore-$tool-$run"
       sync
       case $tool in
         berth)
@@ -562,9 +570,9 @@ if want kernel; then
       record "krestorecpu" "$tool" "$T_CPU"
       record "krestoresync" "$tool" "$(awk -v a="$T_WALL" -v s="$(secs "$t0" "$t1")" 'BEGIN { print a + s }')"
       echo "  $tool whole tree: $T_WALL s wall (+ $(secs "$t0" "$t1") s sync), $T_CPU s CPU"
-      rm -rf "$out"
     done
   done
+  rm -rf "$WORK"/restore-*
   # One file: restored into a directory, and written to stdout (redirected to a file).
   for ((r = 1; r <= REPS; r++)); do
     for tool in berth $PEERS; do
@@ -595,30 +603,68 @@ if want kernel; then
   done
   rm -rf "$WORK/one" "$WORK/one.stdout"
 
-  # Growth of the store per forced no-change snapshot. Each stop flushes the memtables into SST
-  # files, so the db's size after a stop is comparable; the difference over GROWTH snapshots is
-  # what they cost on disk. store stats counts the chunks (tree and list objects among them).
-  echo "growth over $GROWTH no-change snapshots, load $(load)"
   daemon_stop
-  size0=$(du -sb "$WORK/berth-data/db" | cut -f1)
-  chunks0=$("$BERTH" --json store stats --data-dir "$WORK/berth-data" | jq .chunks)
-  daemon_start "$WORK/berth-data"
-  nsnaps0=$("$BERTH" --json snapshots linux | jq length)
+fi
+
+# ---- section 3: growth of the store per forced no-change snapshot ----------------------------
+
+# On a fresh data dir holding the 10k-file tree: a small database, so that what a flush or a
+# compaction moves around is small beside what the snapshots add. A clean stop flushes every
+# memtable into SST files, so sizes taken after a stop compare; a stop and start with no
+# snapshot in between shows how much the db moves by itself (the control).
+# Bytes of the SST files of one column family of a stopped daemon's db, told by the family name
+# that RocksDB writes in each SST's properties block ("rocksdb.column.family.name", stored as
+# "name" + the family after the "...column.family.id" key).
+family_bytes() {
+  local f total=0
+  for f in "$1"/*.sst; do
+    [[ -e "$f" ]] || continue
+    if [[ "$(strings -n 3 "$f" | grep -A1 'column\.family\.id' | tail -1 | grep -o 'name[a-z_]*$')" == "name$2" ]]; then
+      total=$((total + $(stat -c %s "$f")))
+    fi
+  done
+  echo "$total"
+}
+
+if want growth; then
+  ensure_tree 10000
+  gd="$WORK/growth-data"
+  echo "== growth over $GROWTH forced no-change snapshots, load $(load)"
+  daemon_start "$gd"
+  b project create growth >/dev/null
+  b --json import growth "$(gen_root 10000)" >/dev/null
+  berth_snapshot growth
+  daemon_stop
+  daemon_start "$gd"; daemon_stop
+  size_a0=$(du -sb "$gd/db" | cut -f1)
+  daemon_start "$gd"; daemon_stop
+  size_a=$(du -sb "$gd/db" | cut -f1)
+  fam_a=$(family_bytes "$gd/db" snapshots)
+  chunks_a=$("$BERTH" --json store stats --data-dir "$gd" | jq .chunks)
+  daemon_start "$gd"
+  nsnaps0=$("$BERTH" --json snapshots growth | jq length)
   objects=0
   for ((r = 1; r <= GROWTH; r++)); do
-    berth_snapshot linux
+    berth_snapshot growth
     objects=$((objects + SNAP_OBJECTS))
     record "growthd" berth "$(awk -v s="$SNAP_ELAPSED_US" 'BEGIN { print s / 1e6 }')"
     record "growthw" berth "$(awk -v s="$SNAP_WALL_US" 'BEGIN { print s / 1e6 }')"
   done
-  nsnaps1=$("$BERTH" --json snapshots linux | jq length)
+  nsnaps1=$("$BERTH" --json snapshots growth | jq length)
+  host_len=$("$BERTH" --json snapshots growth | jq -r '.[-1].host | length')
   daemon_stop
-  size1=$(du -sb "$WORK/berth-data/db" | cut -f1)
-  chunks1=$("$BERTH" --json store stats --data-dir "$WORK/berth-data" | jq .chunks)
+  size_b=$(du -sb "$gd/db" | cut -f1)
+  fam_b=$(family_bytes "$gd/db" snapshots)
+  chunks_b=$("$BERTH" --json store stats --data-dir "$gd" | jq .chunks)
+  # doc/snapshot_format.md: key 16 + 8 bytes, value 110 bytes + host + label (none here).
   GROWTH_LINE="$GROWTH forced no-change snapshots ($nsnaps0 -> $nsnaps1 records): objects written $objects,"
-  GROWTH_LINE+=" chunks $chunks0 -> $chunks1, db $size0 -> $size1 bytes after a clean stop:"
-  GROWTH_LINE+=" $(awk -v a="$size0" -v b="$size1" -v n="$GROWTH" 'BEGIN { printf "%.0f", (b - a) / n }') bytes per snapshot"
+  GROWTH_LINE+=" chunks $chunks_a -> $chunks_b; SST files of the snapshots family $fam_a -> $fam_b bytes:"
+  GROWTH_LINE+=" $(awk -v a="$fam_a" -v b="$fam_b" -v n="$GROWTH" 'BEGIN { printf "%.0f", (b - a) / n }') bytes per snapshot;"
+  GROWTH_LINE+=" whole db $size_a -> $size_b bytes after a clean stop"
+  GROWTH_LINE+=" (compactions move it; a stop and start alone moved it by $((size_a - size_a0)) bytes);"
+  GROWTH_LINE+=" one record is $((24 + 110 + host_len)) bytes of key and value before compression"
   echo "  $GROWTH_LINE"
+  rm -rf "$gd"
 fi
 
 # ---- tables ----------------------------------------------------------------------------------
@@ -658,6 +704,11 @@ if ((${#labels[@]} > 0)); then
   } | column -t -s '|'
   echo "(verdict on the CLI's wall time; ratios: peer wall / berth CLI wall;" \
     "starting the CLI alone, berth --version: $(ms "$(median_of cli berth)") ms)"
+  echo "every round, berth (s): "
+  for l in "${labels[@]}"; do
+    echo "  $l: change CLI $(all_of "chg:$l" berth); daemon $(all_of "chgd:$l" berth);" \
+      "no change CLI $(all_of "noc:$l" berth); daemon $(all_of "nocd:$l" berth)"
+  done
   echo
   echo "== no-change snapshot (medians; berth in ms, peers in s)"
   {
@@ -742,6 +793,8 @@ if want kernel; then
   echo "target one file <= 20 ms: $(ms "$best") ms, $(awk -v v="$best" 'BEGIN { print (v <= 0.020 ? "met" : "NOT met") }')"
   echo "target whole tree <= fastest peer ($(s2 "$fastest") s): $(s2 "$(median_of krestore berth)") s," \
     "$(awk -v a="$(median_of krestore berth)" -v f="$fastest" 'BEGIN { print (a <= f ? "met" : "NOT met") }')"
+fi
+if want growth; then
   echo
   echo "== growth: $GROWTH_LINE"
   echo "   forced no-change snapshot: $(ms "$(median_of growthd berth)") ms in the daemon, $(ms "$(median_of growthw berth)") ms CLI (medians)"
