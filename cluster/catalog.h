@@ -40,6 +40,9 @@ struct ProjectRecord {
   bool mounted = false;        // wanted mounted: a restarted daemon mounts it again
   bool running = false;        // wanted running: its container is started with the node
   ContainerLimits limits;
+  // The container's IPv4 address and prefix ("100.80.0.2/16"), allocated when its container
+  // first starts with a network (berth start --network) and kept; empty: no network.
+  std::string network_address;
   int64_t created_ms = 0;
 };
 

@@ -27,6 +27,7 @@ json StatusToJson(const ContainerStatus& c) {
           {"pids", c.stats.pids},
           {"oom_kills", c.stats.oom_kills},
           {"execs", c.stats.active_execs},
+          {"address", c.record.network_address},
           {"limits", LimitsToJson(c.record.limits)}};
 }
 
@@ -56,8 +57,11 @@ Result<json> DispatchContainerOp(ContainerService* containers, const std::string
   }
   ASSIGN_OR_RETURN(std::string project, Field<std::string>(request, "project"));
   if (op == "container.start") {
-    ASSIGN_OR_RETURN(auto started, containers->Start(project));
-    return json{{"container", started.container}, {"warnings", started.warnings}};
+    ASSIGN_OR_RETURN(auto network, OptionalField<bool>(request, "network"));
+    ASSIGN_OR_RETURN(auto started, containers->Start(project, network));
+    return json{{"container", started.container},
+                {"address", started.address},
+                {"warnings", started.warnings}};
   }
   if (op == "container.stop") {
     ASSIGN_OR_RETURN(auto timeout, OptionalField<double>(request, "timeout_s"));

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <set>
+
 #include "runtime/image.h"
+#include "runtime/network.h"
 #include "runtime/project_mounts.h"
 
 namespace berth::cluster {
@@ -129,6 +132,7 @@ Result<std::vector<std::string>> ContainerService::StartLocked(const ProjectStat
   spec.image = options_.image;
   spec.project_parent_dir = parent;
   spec.limits = ToRuntimeLimits(project.record.limits);
+  ASSIGN_OR_RETURN(spec.network, NetworkOf(project.record));
   auto started = runtime_->Start(spec);
   if (!started.ok()) {
     (void)runtime::ReleaseProjectParent(parent);
@@ -137,15 +141,62 @@ Result<std::vector<std::string>> ContainerService::StartLocked(const ProjectStat
   return started->warnings;
 }
 
-Result<ContainerService::Started> ContainerService::Start(const std::string& project) {
+Result<runtime::ContainerSpec::Network> ContainerService::NetworkOf(
+    const ProjectRecord& record) const {
+  if (record.network_address.empty()) return runtime::ContainerSpec::Network{};
+  ASSIGN_OR_RETURN(runtime::Ipv4Net subnet, runtime::Ipv4Net::Parse(options_.network_subnet));
+  ASSIGN_OR_RETURN(runtime::Ipv4Net gateway, runtime::SubnetGateway(subnet));
+  ASSIGN_OR_RETURN(runtime::Ipv4Net address, runtime::Ipv4Net::Parse(record.network_address));
+  if (!subnet.Contains(address.address) || address.prefix != subnet.prefix) {
+    return FailedPreconditionError("project " + record.name + "'s address " +
+                                   record.network_address + " is outside the container subnet " +
+                                   subnet.ToString() + "; `berth start " + record.name +
+                                   " --network` allocates a new one");
+  }
+  return runtime::ContainerSpec::Network{options_.network_bridge, address.ToString(),
+                                         runtime::FormatIpv4(gateway.address)};
+}
+
+// The project's address, kept if it is in the subnet, else the lowest one no project holds.
+Result<std::string> ContainerService::AllocateAddressLocked(const ProjectRecord& record) {
+  ASSIGN_OR_RETURN(runtime::Ipv4Net subnet, runtime::Ipv4Net::Parse(options_.network_subnet));
+  auto current = runtime::Ipv4Net::Parse(record.network_address);
+  if (current.ok() && subnet.Contains(current->address) && current->prefix == subnet.prefix) {
+    return record.network_address;
+  }
+  ASSIGN_OR_RETURN(auto projects, node_->ListProjects());
+  std::set<uint32_t> used;
+  for (const ProjectStatus& p : projects) {
+    auto held = runtime::Ipv4Net::Parse(p.record.network_address);
+    if (held.ok()) used.insert(held->address);
+  }
+  ASSIGN_OR_RETURN(runtime::Ipv4Net address, runtime::AllocateAddress(subnet, used));
+  return address.ToString();
+}
+
+Result<ContainerService::Started> ContainerService::Start(const std::string& project,
+                                                          std::optional<bool> network) {
   RETURN_IF_ERROR(RuntimeReady());
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(ProjectStatus status, node_->GetProject(project));
   if (IsRunning(status.record.id)) {
     return AlreadyExistsError("the container of " + status.record.name + " is running already");
   }
+  if (network) {
+    // Recorded before the start, so the address is held even if the start fails.
+    std::string address;
+    if (*network) {
+      ASSIGN_OR_RETURN(address, AllocateAddressLocked(status.record));
+    }
+    if (address != status.record.network_address) {
+      ProjectChange change;
+      change.network_address = address;
+      ASSIGN_OR_RETURN(status.record, node_->SetProject(status.record.id.ToString(), change));
+    }
+  }
   Started out;
   out.container = ContainerName(status.record.id);
+  out.address = status.record.network_address;
   ASSIGN_OR_RETURN(out.warnings, StartLocked(status));
   ProjectChange change;
   change.running = true;

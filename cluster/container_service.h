@@ -35,6 +35,13 @@ struct ContainerServiceOptions {
   std::chrono::milliseconds stop_timeout = std::chrono::seconds(10);
   // A container nobody used for idle.idle_timeout is stopped (0: never). Default: 30 minutes.
   runtime::IdleOptions idle;
+  // Containers' optional network (berth start --network): a veth whose host end joins the bridge
+  // `network_bridge`, which holds the subnet's first address; each project gets the lowest free
+  // address of `network_subnet`, kept in the catalog. Nothing leaves the host: berth adds no
+  // uplink, forwarding or NAT (doc/runtime.md). Defaults: "berth0" and 100.80.0.0/16 (shared
+  // address space, RFC 6598: private to this host here).
+  std::string network_bridge = "berth0";
+  std::string network_subnet = "100.80.0.0/16";
   // How often containers are sampled for idleness. Default: 10 s.
   std::chrono::milliseconds idle_check_interval = std::chrono::seconds(10);
   Clock* clock = Clock::Real();
@@ -66,14 +73,17 @@ class ContainerService {
   ContainerService(const ContainerService&) = delete;
   ContainerService& operator=(const ContainerService&) = delete;
 
-  // Mounts the project if needed and starts its container. AlreadyExists if it runs; NotFound
-  // naming the image when the base image is missing. Returns the container's name and warnings
-  // about limits this host cannot apply.
+  // Mounts the project if needed and starts its container. `network`: true gives it a network
+  // (an address is allocated the first time and kept), false takes it away, unset keeps what the
+  // catalog has. AlreadyExists if it runs; NotFound naming the image when the base image is
+  // missing; ResourceExhausted when the subnet is full. Returns the container's name, its address
+  // (empty without a network) and warnings about limits this host cannot apply.
   struct Started {
     std::string container;
+    std::string address;
     std::vector<std::string> warnings;
   };
-  Result<Started> Start(const std::string& project);
+  Result<Started> Start(const std::string& project, std::optional<bool> network = std::nullopt);
   // Stops the container (halt, then kill after `timeout`); no process or mount of it is left.
   // OK when it does not run.
   Status Stop(const std::string& project, std::chrono::milliseconds timeout);
@@ -111,6 +121,8 @@ class ContainerService {
   std::string ParentDir(const fs::ProjectId& id) const;
   static std::string ContainerName(const fs::ProjectId& id);
   Result<std::vector<std::string>> StartLocked(const ProjectStatus& project);
+  Result<runtime::ContainerSpec::Network> NetworkOf(const ProjectRecord& record) const;
+  Result<std::string> AllocateAddressLocked(const ProjectRecord& record);
   Status StopLocked(const ProjectRecord& record, std::chrono::milliseconds timeout);
 
   Node* const node_;

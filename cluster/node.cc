@@ -213,6 +213,7 @@ Result<ProjectRecord> Node::SetProject(const std::string& id_or_name, const Proj
   if (c.iops) record.io.iops = *c.iops;
   if (c.running) record.running = *c.running;
   if (c.limits) record.limits = *c.limits;
+  if (c.network_address) record.network_address = *c.network_address;
   RETURN_IF_ERROR(catalog_->UpdateProject(record));
   if (auto it = open_.find(record.id); it != open_.end()) {
     it->second.tree->set_limits(LimitsOf(record));

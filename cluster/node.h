@@ -71,6 +71,7 @@ struct ProjectChange {
   std::optional<uint64_t> read_bytes_per_second, write_bytes_per_second, iops;
   std::optional<bool> running;
   std::optional<ContainerLimits> limits;
+  std::optional<std::string> network_address;  // "": none
 };
 
 // A project opened for work beside its mount (snapshots, restore): borrowed for the duration of

@@ -21,6 +21,7 @@ nlohmann::json ProjectToJson(const ProjectRecord& p) {
             {"cpu_weight", p.limits.cpu_weight},
             {"pids", p.limits.pids},
             {"blkio_weight", p.limits.blkio_weight}}},
+          {"network_address", p.network_address},
           {"created_ms", p.created_ms}};
 }
 
@@ -51,6 +52,7 @@ Result<ProjectRecord> ProjectFromJson(const nlohmann::json& j) {
       p.limits.pids = l.value("pids", uint64_t{0});
       p.limits.blkio_weight = l.value("blkio_weight", uint64_t{0});
     }
+    p.network_address = j.value("network_address", std::string());
     return p;
   } catch (const nlohmann::json::exception& e) {
     return InvalidArgumentError(std::string("malformed project record: ") + e.what());

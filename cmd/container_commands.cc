@@ -23,6 +23,7 @@ struct ContainerFlags {
   std::vector<std::string> command;
   std::string image;
   bool busybox = false;
+  bool network = false, no_network = false;
   double timeout_s = 10;
   std::string memory, swap, cpu, cpu_weight, pids, blkio_weight;
 };
@@ -45,17 +46,19 @@ std::string DescribeLimits(const json& l) {
   return out.str();
 }
 
+std::string DashIfEmpty(const std::string& s) { return s.empty() ? "-" : s; }
+
 std::string ProcessTable(const json& list) {
   std::ostringstream out;
   out << std::left << std::setw(20) << "PROJECT" << std::setw(38) << "ID" << std::setw(10)
       << "STATE" << std::right << std::setw(12) << "MEMORY" << std::setw(10) << "CPU s"
-      << std::setw(7) << "PIDS" << "\n";
+      << std::setw(7) << "PIDS" << "  ADDRESS\n";
   for (const auto& c : list) {
     out << std::left << std::setw(20) << c.value("name", "") << std::setw(38) << c.value("id", "")
         << std::setw(10) << c.value("state", "") << std::right << std::setw(12)
         << HumanBytes(c.value("memory_bytes", uint64_t{0})) << std::setw(10) << std::fixed
         << std::setprecision(1) << c.value("cpu_seconds", 0.0) << std::setw(7)
-        << c.value("pids", uint64_t{0}) << "\n";
+        << c.value("pids", uint64_t{0}) << "  " << DashIfEmpty(c.value("address", "")) << "\n";
   }
   return out.str();
 }
@@ -108,12 +111,20 @@ void AddContainerCommands(CLI::App& app, const GlobalFlags& flags, int* exit_cod
 
   CLI::App* start = app.add_subcommand("start", "Start a project's container (mounting it if needed)");
   start->add_option("PROJECT", f->project, "id or name")->required();
+  CLI::Option* with_network = start->add_flag(
+      "--network", f->network, "give it a network: a veth on the node's bridge, with an address "
+      "of its own (kept for later starts)");
+  start->add_flag("--no-network", f->no_network, "take its network away (loopback only)")
+      ->excludes(with_network);
   run(start, [&flags, f] {
-    return CallAndPrint(flags, f->socket, {{"op", "container.start"}, {"project", f->project}},
-                        [f](const json& r) {
-                          return "started " + f->project + " (" + r.value("container", "") +
-                                 "); get a shell with: berth exec " + f->project + " -- sh";
-                        });
+    json request = {{"op", "container.start"}, {"project", f->project}};
+    if (f->network || f->no_network) request["network"] = f->network;
+    return CallAndPrint(flags, f->socket, request, [f](const json& r) {
+      const std::string address = r.value("address", "");
+      return "started " + f->project + " (" + r.value("container", "") +
+             (address.empty() ? "" : ", address " + address) +
+             "); get a shell with: berth exec " + f->project + " -- sh";
+    });
   });
 
   CLI::App* stop = app.add_subcommand("stop", "Stop a project's container");

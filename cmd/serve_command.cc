@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "cluster/container_service.h"
+#include "runtime/network.h"
 #include "cluster/control_service.h"
 #include "cluster/node.h"
 #include "cluster/snapshot_service.h"
@@ -76,6 +77,14 @@ Status LoadConfig(const std::string& path, cluster::NodeOptions* options,
       containers->stop_timeout = seconds(value);
     } else if (k == "container_idle_timeout_s" && value.is_number()) {
       containers->idle.idle_timeout = seconds(value);
+    } else if (k == "container_network_bridge" && value.is_string()) {
+      containers->network_bridge = *value.value<std::string>();
+      RETURN_IF_ERROR(runtime::ValidateInterfaceName(containers->network_bridge)
+                          .WithContext("config " + path + ": " + k));
+    } else if (k == "container_network_subnet" && value.is_string()) {
+      containers->network_subnet = *value.value<std::string>();
+      ASSIGN_OR_RETURN(runtime::Ipv4Net subnet, runtime::Ipv4Net::Parse(containers->network_subnet));
+      RETURN_IF_ERROR(runtime::SubnetGateway(subnet).status().WithContext("config " + path));
     } else {
       return InvalidArgumentError("config " + path + ": unknown key or wrong type: " + k);
     }
@@ -155,7 +164,8 @@ void AddServeCommand(CLI::App& app, const GlobalFlags& flags, int* exit_code) {
                     "TOML config file (keys: data_dir, mount_root, encryption_key_file, "
                     "commit_interval_ms, entry_timeout_s, attr_timeout_s, negative_timeout_s, "
                     "writeback_cache, fuse_threads, snapshot_interval_s, gc_interval_s, retention, "
-                    "container_image, container_stop_timeout_s, container_idle_timeout_s)");
+                    "container_image, container_stop_timeout_s, container_idle_timeout_s, "
+                    "container_network_bridge, container_network_subnet)");
   serve->add_option("--data-dir", f->data_dir, "data directory (default /var/lib/berth)");
   serve->add_option("--mount-root", f->mount_root, "where projects are mounted (default /projects)");
   serve->add_option("--encryption-key-file", f->encryption_key_file,

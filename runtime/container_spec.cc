@@ -35,6 +35,25 @@ std::string FormatDouble(double v) {
   return buf;
 }
 
+Status ValidateNetwork(const ContainerSpec::Network& network) {
+  RETURN_IF_ERROR(ValidateInterfaceName(network.bridge).WithContext("network bridge"));
+  ASSIGN_OR_RETURN(Ipv4Net address, Ipv4Net::Parse(network.address));
+  ASSIGN_OR_RETURN(Ipv4Net gateway, Ipv4Net::Parse(network.gateway));
+  if (network.gateway.find('/') != std::string::npos) {
+    return InvalidArgumentError("network gateway \"" + network.gateway + "\": no prefix wanted");
+  }
+  if (address.prefix < 8 || address.prefix > 30 || address.address == address.network() ||
+      address.address == address.broadcast()) {
+    return InvalidArgumentError("network address " + network.address +
+                                ": a host address with a prefix between /8 and /30");
+  }
+  if (!address.Contains(gateway.address) || gateway.address == address.address) {
+    return InvalidArgumentError("network gateway " + network.gateway + " is not another address of " +
+                                address.ToString());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status ContainerSpec::Validate() const {
@@ -64,6 +83,7 @@ Status ContainerSpec::Validate() const {
   if (HasLineBreak(hostname) || hostname.size() > 63) {
     return InvalidArgumentError("hostname: at most 63 bytes, no line break");
   }
+  if (network.enabled()) RETURN_IF_ERROR(ValidateNetwork(network));
   return Status::Ok();
 }
 
@@ -90,6 +110,11 @@ std::string EncodeContainerSpec(const ContainerSpec& spec) {
   if (l.cpu_cores) put("cpu_cores", FormatDouble(*l.cpu_cores));
   if (l.pids) put("pids", std::to_string(*l.pids));
   if (l.blkio_weight) put("blkio_weight", std::to_string(*l.blkio_weight));
+  if (spec.network.enabled()) {
+    put("network_bridge", spec.network.bridge);
+    put("network_address", spec.network.address);
+    put("network_gateway", spec.network.gateway);
+  }
   return out;
 }
 
@@ -147,6 +172,12 @@ Result<ContainerSpec> DecodeContainerSpec(std::string_view text) {
     } else if (key == "blkio_weight") {
       ok = ParseNumber(value, &n);
       spec.limits.blkio_weight = n;
+    } else if (key == "network_bridge") {
+      spec.network.bridge = value;
+    } else if (key == "network_address") {
+      spec.network.address = value;
+    } else if (key == "network_gateway") {
+      spec.network.gateway = value;
     }
     if (!ok) {
       return DataLossError("container spec: bad value for " + std::string(key) + ": \"" +

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "runtime/network.h"
 #include "runtime/resource_limits.h"
 
 namespace berth::runtime {
@@ -26,6 +27,17 @@ struct ContainerSpec {
   std::string project_parent_dir;
   // Limits applied before init runs.
   ResourceLimits limits;
+  // The container's network. Default (bridge empty): none, a network namespace with loopback
+  // only. Otherwise a veth pair: eth0 inside with `address` and a default route via `gateway`, its
+  // host end on `bridge` (created with the gateway's address if missing; network.h).
+  struct Network {
+    std::string bridge;   // host bridge, e.g. "berth0"
+    std::string address;  // the container's address and prefix, e.g. "100.80.0.2/16"
+    std::string gateway;  // the bridge's address, inside address's subnet, e.g. "100.80.0.1"
+    bool enabled() const { return !bridge.empty(); }
+    bool operator==(const Network&) const = default;
+  };
+  Network network;
   // The container's init and its arguments. Default: busybox init (also sysvinit's path).
   std::vector<std::string> init_argv = {"/sbin/init"};
   // What Stop sends init first. SIGPWR halts busybox init and sysvinit; a systemd image wants

@@ -81,6 +81,21 @@ Status CleanUp(const std::string& name, const ContainerPaths& paths) {
 
 int64_t NowMs() { return Clock::Real()->NowMillis(); }
 
+// liblxc's network items: a loopback-only namespace without a network, else a veth pair whose
+// host end joins the bridge. The MAC address is derived from the IPv4 address (under the LXC
+// prefix 00:16:3e), so a restarted container keeps its neighbours' ARP entries valid.
+std::vector<std::pair<std::string, std::string>> NetworkConfig(const ContainerSpec::Network& net) {
+  if (!net.enabled()) return {{"lxc.net.0.type", "empty"}};
+  const uint32_t a = Ipv4Net::Parse(net.address).value_or(Ipv4Net{}).address;  // validated
+  char mac[18];
+  std::snprintf(mac, sizeof(mac), "00:16:3e:%02x:%02x:%02x", (a >> 16) & 0xff, (a >> 8) & 0xff,
+                a & 0xff);
+  return {{"lxc.net.0.type", "veth"},        {"lxc.net.0.link", net.bridge},
+          {"lxc.net.0.name", "eth0"},        {"lxc.net.0.flags", "up"},
+          {"lxc.net.0.hwaddr", mac},         {"lxc.net.0.ipv4.address", net.address},
+          {"lxc.net.0.ipv4.gateway", net.gateway}};
+}
+
 }  // namespace
 
 Status RuntimeOptions::Validate() const {
@@ -266,6 +281,12 @@ Result<StartResult> Runtime::StartLocked(Entry& entry, const ContainerSpec& spec
   };
   Status s = internal::SetUpContainerDir(paths, ImageRootfs(options_.images_dir, spec.image),
                                          spec.project_id, options_.id_map);
+  if (s.ok() && spec.network.enabled()) {
+    Result<Ipv4Net> address = Ipv4Net::Parse(spec.network.address);
+    Result<Ipv4Net> gateway = Ipv4Net::Parse(spec.network.gateway);
+    s = address.ok() ? gateway.status() : address.status();
+    if (s.ok()) s = EnsureBridge(spec.network.bridge, Ipv4Net{gateway->address, address->prefix});
+  }
   if (!s.ok()) return fail(s);
   s = WriteFileAtomically(paths.seccomp, AsBytes(kSeccompPolicy), 0644);
   if (s.ok()) s = WriteFileAtomically(paths.spec, AsBytes(EncodeContainerSpec(spec)), 0644);
@@ -323,8 +344,6 @@ Status Runtime::ConfigureLxc(const ContainerSpec& spec, const CgroupPlan& plan) 
       {"lxc.rootfs.path", "dir:" + paths.rootfs},
       {"lxc.idmap", "u" + ids},
       {"lxc.idmap", "g" + ids},
-      // No network: a loopback-only network namespace.
-      {"lxc.net.0.type", "empty"},
       {"lxc.signal.halt", std::to_string(spec.halt_signal)},
       {"lxc.autodev", "1"},
       {"lxc.pty.max", "256"},
@@ -336,6 +355,7 @@ Status Runtime::ConfigureLxc(const ContainerSpec& spec, const CgroupPlan& plan) 
       {"lxc.mount.entry", spec.project_parent_dir + " home none rbind,rslave,create=dir 0 0"},
       {"lxc.seccomp.profile", paths.seccomp},
   };
+  for (const auto& item : NetworkConfig(spec.network)) items.push_back(item);
   for (const CgroupWrite& w : plan.writes) items.emplace_back(w.LxcConfigKey(), w.value);
   for (const auto& [key, value] : items) RETURN_IF_ERROR(h.SetConfigItem(key, value));
   return h.SaveConfig();

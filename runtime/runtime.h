@@ -85,7 +85,7 @@ struct ContainerStats {
 
 // Runs projects' containers through liblxc: one unprivileged LXC container per running project,
 // with the base image as a read-only lower layer, a throwaway overlay, the project parent dir at
-// /home, no network, and cgroup limits.
+// /home, no network unless the spec asks for a veth on a host bridge, and cgroup limits.
 //
 // Containers outlive the Runtime object (and the daemon): destroying a Runtime leaves them
 // running, and Open adopts the ones it finds running in lxc_path (see Running()), so a daemon

@@ -4,7 +4,10 @@
 
 #include <filesystem>
 
+#include "runtime/network.h"
 #include "runtime/runtime.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/tcp.h"
 #include "tests/integration/daemon_fixture.h"
 
 namespace berth::testing {
@@ -12,15 +15,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Containers' network in these tests: a bridge of their own on a subnet no uplink carries.
+constexpr char kBridge[] = "berthtest1";
+
 class ContainerDaemonTest : public DaemonTest {
  protected:
+  void StartNode() {
+    StartDaemon(200, std::string("container_network_bridge = \"") + kBridge +
+                         "\"\ncontainer_network_subnet = \"100.82.0.0/24\"\n");
+  }
   void SetUp() override {
     DaemonTest::SetUp();
     if (IsSkipped()) return;
     if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "needs busybox-static";
     // The containers' mapped root walks from / to their root filesystems in the data dir.
     ASSERT_EQ(chmod(dir_.path().c_str(), 0755), 0);
-    StartDaemon();
+    StartNode();
     ASSERT_EQ(Berth({"project", "create", "lab"}).exit_code, 0);
     CommandResult built = Berth({"image", "build", "busybox", "--busybox"});
     ASSERT_EQ(built.exit_code, 0) << built.err;
@@ -45,6 +55,7 @@ class ContainerDaemonTest : public DaemonTest {
       }
     }
     DaemonTest::TearDown();
+    EXPECT_OK(runtime::DeleteBridge(kBridge));
   }
   CommandResult Exec(const std::string& project, const std::string& script) {
     return RunCommand({BERTH_BINARY, "exec", "--socket", data_dir_ + "/berth.sock", project, "--",
@@ -122,13 +133,60 @@ TEST_F(ContainerDaemonTest, StartExecStopWithTheProjectMountedAtHome) {
   EXPECT_EQ(Berth({"umount", "lab"}).exit_code, 0);
 }
 
+TEST_F(ContainerDaemonTest, NetworkOnRequestWithAnAddressKeptAcrossStarts) {
+  ASSERT_EQ(Berth({"project", "create", "web"}).exit_code, 0);
+  // Without --network: loopback only.
+  ASSERT_EQ(Berth({"start", "web"}).exit_code, 0);
+  EXPECT_EQ(Exec("web", "ls /sys/class/net").out, "lo\n");
+
+  CommandResult started = Berth({"start", "lab", "--network"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  EXPECT_NE(started.out.find("address 100.82.0.2/24"), std::string::npos) << started.out;
+  CommandResult r = Exec("lab", "ip -4 addr show eth0 | grep -o 'inet [0-9./]*'");
+  EXPECT_EQ(r.out, "inet 100.82.0.2/24\n") << r.err;
+  for (const auto& c : BerthJson({"ps"})) {
+    EXPECT_EQ(c["address"], c["name"] == "lab" ? "100.82.0.2/24" : "") << c.dump();
+  }
+
+  // The host reaches what the project user serves from its home.
+  ASSERT_EQ(Exec("lab", "echo hello web > index.html && httpd -p 8080 -h /home/user").exit_code,
+            0);
+  std::string reply;
+  ASSERT_TRUE(WaitFor([&] {
+    reply = TcpExchange("100.82.0.2", 8080, "GET /index.html HTTP/1.0\r\n\r\n");
+    return !reply.empty();
+  }));
+  EXPECT_NE(reply.find("hello web\n"), std::string::npos) << reply;
+
+  // The address is the project's: a later start without the flag keeps the network and the
+  // address, another project gets the next one, and --no-network takes it away.
+  ASSERT_EQ(Berth({"stop", "lab", "--timeout", "0"}).exit_code, 0);
+  ASSERT_EQ(Berth({"stop", "web", "--timeout", "0"}).exit_code, 0);
+  ASSERT_EQ(Berth({"start", "web", "--network"}).exit_code, 0);
+  ASSERT_EQ(Berth({"start", "lab"}).exit_code, 0);
+  EXPECT_EQ(Exec("lab", "ip -4 addr show eth0 | grep -o 'inet [0-9./]*'").out,
+            "inet 100.82.0.2/24\n");
+  EXPECT_EQ(Exec("web", "ip -4 addr show eth0 | grep -o 'inet [0-9./]*'").out,
+            "inet 100.82.0.3/24\n");
+  EXPECT_EQ(Exec("web", "wget -q -O - http://100.82.0.2:8080/index.html").exit_code, 1)
+      << "lab's httpd died with its container";
+  ASSERT_EQ(Berth({"stop", "lab", "--timeout", "0"}).exit_code, 0);
+  ASSERT_EQ(Berth({"start", "lab", "--no-network"}).exit_code, 0);
+  EXPECT_EQ(Exec("lab", "ls /sys/class/net").out, "lo\n");
+  for (const auto& c : BerthJson({"ps"})) {
+    EXPECT_EQ(c["address"], c["name"] == "web" ? "100.82.0.3/24" : "") << c.dump();
+  }
+  CommandResult both = Berth({"start", "lab", "--network", "--no-network"});
+  EXPECT_NE(both.exit_code, 0);
+}
+
 TEST_F(ContainerDaemonTest, DaemonKilledWhileTheContainerRunsHealsItsMountOnRestart) {
   ASSERT_EQ(Berth({"start", "lab"}).exit_code, 0);
   ASSERT_EQ(Exec("lab", "echo before > before.txt").exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return fs::exists(Mountpoint("lab") + "/before.txt"); }));
   const std::string mountpoint = Mountpoint("lab");
   KillDaemon();
-  StartDaemon();
+  StartNode();
   // The same container (never restarted) sees the new mount at its home.
   nlohmann::json ps = BerthJson({"ps"});
   ASSERT_EQ(ps.size(), 1u);
@@ -142,7 +200,7 @@ TEST_F(ContainerDaemonTest, CleanShutdownStopsContainersAndTheNextStartRestartsT
   ASSERT_EQ(Berth({"start", "lab"}).exit_code, 0);
   StopDaemon();
   EXPECT_EQ(HomeMounts(), 0);
-  StartDaemon();
+  StartNode();
   nlohmann::json ps = BerthJson({"ps"});
   ASSERT_EQ(ps.size(), 1u);
   EXPECT_EQ(Exec("lab", "test -d /home/user").exit_code, 0);

@@ -29,7 +29,9 @@ TEST(ContainerSpecTest, RoundTrip) {
   spec.init_argv = {"/bin/sh", "-c", "exec sleep 100"};
   spec.halt_signal = SIGRTMIN + 3;
   spec.hostname = "demo";
+  spec.network = {"berth0", "100.80.0.7/16", "100.80.0.1"};
   ASSERT_OK_AND_ASSIGN(ContainerSpec back, DecodeContainerSpec(EncodeContainerSpec(spec)));
+  EXPECT_EQ(back.network, spec.network);
   EXPECT_EQ(back.name, spec.name);
   EXPECT_EQ(back.project_id, spec.project_id);
   EXPECT_EQ(back.image, spec.image);
@@ -65,6 +67,30 @@ TEST(ContainerSpecTest, RejectsBadFields) {
   s = Good();
   s.halt_signal = 0;
   EXPECT_THAT(s.Validate(), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST(ContainerSpecTest, NetworkIsOptionalAndChecked) {
+  ContainerSpec s = Good();
+  EXPECT_FALSE(s.network.enabled());
+  ASSERT_OK_AND_ASSIGN(ContainerSpec back, DecodeContainerSpec(EncodeContainerSpec(s)));
+  EXPECT_FALSE(back.network.enabled());
+  s.network = {"berth0", "100.80.0.7/16", "100.80.0.1"};
+  EXPECT_OK(s.Validate());
+  for (const ContainerSpec::Network& bad : std::vector<ContainerSpec::Network>{
+           {"berth0 x", "100.80.0.7/16", "100.80.0.1"},         // interface name
+           {"a-name-of-16-chr", "100.80.0.7/16", "100.80.0.1"},  // too long for IFNAMSIZ
+           {"berth0", "100.80.0.7", "100.80.0.1"},              // /32: no room for a gateway
+           {"berth0", "100.80.0.0/16", "100.80.0.1"},           // the network address
+           {"berth0", "100.80.255.255/16", "100.80.0.1"},       // the broadcast address
+           {"berth0", "100.80.0.7/16", "100.81.0.1"},           // gateway outside the subnet
+           {"berth0", "100.80.0.7/16", "100.80.0.7"},           // gateway is the container
+           {"berth0", "100.80.0.7/16", "100.80.0.1/16"},        // gateway with a prefix
+           {"berth0", "300.80.0.7/16", "100.80.0.1"},           // not an address
+       }) {
+    s.network = bad;
+    EXPECT_THAT(s.Validate(), StatusIs(StatusCode::kInvalidArgument))
+        << bad.bridge << " " << bad.address << " " << bad.gateway;
+  }
 }
 
 TEST(ContainerSpecTest, DecodeRejectsGarbage) {
