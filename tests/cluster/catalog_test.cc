@@ -58,12 +58,14 @@ TEST_F(CatalogTest, ContainerLimitsAndRunningSurviveReopen) {
   p.running = true;
   p.limits = {.memory_bytes = 2ull << 30, .swap_bytes = 1 << 30, .cpu_cores = 1.5,
               .cpu_weight = 200, .pids = 512, .blkio_weight = 300};
+  p.network_address = "100.80.0.9/16";
   ASSERT_OK(catalog_->CreateProject(p));
   ASSERT_OK(Reopen());
   auto got = catalog_->GetProject("limited");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(got->running);
   EXPECT_EQ(got->limits, p.limits);
+  EXPECT_EQ(got->network_address, "100.80.0.9/16");
 }
 
 TEST_F(CatalogTest, RecordsWithoutContainerFieldsReadAsStoppedAndUnlimited) {
@@ -71,10 +73,12 @@ TEST_F(CatalogTest, RecordsWithoutContainerFieldsReadAsStoppedAndUnlimited) {
   nlohmann::json j = ProjectToJson(p);
   j.erase("running");
   j.erase("limits");
+  j.erase("network_address");
   auto back = ProjectFromJson(j);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_FALSE(back->running);
   EXPECT_EQ(back->limits, ContainerLimits{});
+  EXPECT_EQ(back->network_address, "");
 }
 
 TEST_F(CatalogTest, NamesAreUniqueAndValid) {
