@@ -113,9 +113,11 @@ Result<json> DispatchSnapshotOp(SnapshotService* snapshots, const std::string& o
   ASSIGN_OR_RETURN(std::string text, Field<std::string>(request, "ref"));
   ASSIGN_OR_RETURN(ResolvedRef ref, snapshots->Resolve(text));
   if (op == "snapshot.ls") {
+    ASSIGN_OR_RETURN(snapshot::TreeEntry self, snapshots->Stat(ref));
     ASSIGN_OR_RETURN(auto entries, snapshots->List(ref));
+    // `self`: the listed path's own attributes (for the root, those its tree object recorded).
     json out = {{"snapshot", ref.snapshot.id.ToString()}, {"path", "/" + ref.path_text},
-                {"entries", json::array()}};
+                {"self", EntryToJson(self)}, {"entries", json::array()}};
     for (const auto& e : entries) out["entries"].push_back(EntryToJson(e));
     return out;
   }

@@ -56,6 +56,20 @@ Result<TreeObject> SnapshotReader::Tree(const ChunkId& id, std::string_view wher
   return tree;
 }
 
+Result<TreeHead> SnapshotReader::RootHead(const ChunkId& root) const {
+  Bytes bytes;
+  storage::ChunkKind kind;
+  Status got = chunks_->Get(root, &bytes, &kind);
+  if (!got.ok()) return AsDataLoss(got).WithContext("directory /");
+  if (kind != storage::ChunkKind::kTree) {
+    return DataLossError("directory /: object " + root.ToHex() + " is a " +
+                         storage::ChunkKindName(kind) + " chunk, not a tree");
+  }
+  auto head = PeekTreeHead(bytes);
+  if (!head.ok()) return head.status().WithContext("directory / (tree " + root.ToHex() + ")");
+  return head;
+}
+
 Result<TreeEntry> SnapshotReader::Stat(const ChunkId& root, std::string_view path) const {
   ASSIGN_OR_RETURN(std::vector<std::string> names, SplitSnapshotPath(path));
   TreeEntry entry;
@@ -63,9 +77,15 @@ Result<TreeEntry> SnapshotReader::Stat(const ChunkId& root, std::string_view pat
   entry.subtree = root;
   std::string at = "/";
   if (names.empty()) {
-    auto totals = LoadTreeTotals(*chunks_, root);
-    if (!totals.ok()) return totals.status().WithContext("directory /");
-    entry.subtree_totals = *totals;
+    ASSIGN_OR_RETURN(TreeHead head, RootHead(root));
+    entry.subtree_totals = head.totals;
+    if (head.self) {
+      entry.perms = head.self->perms;
+      entry.uid = head.self->uid;
+      entry.gid = head.self->gid;
+      entry.mtime_ns = head.self->mtime_ns;
+      entry.xattrs = std::move(head.self->xattrs);
+    }
     return entry;
   }
   for (const std::string& name : names) {

@@ -29,9 +29,11 @@ class SnapshotReader {
   explicit SnapshotReader(const storage::ChunkStore* chunks) : chunks_(chunks) {}
 
   // The entry at `path` under the tree `root`. The root itself is given as a directory entry
-  // named "" with `subtree` = root and its totals (other metadata zero: a tree object does not
-  // hold its own directory's metadata).
+  // named "" with `subtree` = root, its totals and the attributes its tree object carries
+  // (RootHead; a root written before format version 2 has none: they stay zero).
   Result<TreeEntry> Stat(const storage::ChunkId& root, std::string_view path) const;
+  // The root tree's totals and own attributes, without decoding its entries.
+  Result<TreeHead> RootHead(const storage::ChunkId& root) const;
   // The entries of the directory at `path`, in name order.
   Result<std::vector<TreeEntry>> List(const storage::ChunkId& root, std::string_view path) const;
   // A tree object by id ("where" names it in errors).

@@ -83,20 +83,34 @@ class Restorer {
 
  private:
   Status Directory(const TreeEntry& e, const std::string& path, bool top) {
+    bool made = true;
     if (::mkdir(path.c_str(), 0700) != 0) {
       if (!(top && errno == EEXIST && IsEmptyDirectory(path))) {
         return errno == EEXIST ? AlreadyExistsError(path + " exists and is not an empty directory")
                                : PosixError("mkdir " + path, errno);
       }
+      made = false;
     }
     ++stats_.directories;
     ASSIGN_OR_RETURN(TreeObject tree, reader_.Tree(e.subtree, path));
     for (const TreeEntry& child : tree.entries) {
       RETURN_IF_ERROR(Restore(child, path + "/" + child.name, false));
     }
-    // The snapshot root has no metadata of its own (name ""): the target keeps what it has.
-    if (e.name.empty()) return Status::Ok();
-    return Metadata(e, path);
+    if (!e.name.empty()) return Metadata(e, path);
+    // The snapshot root (name ""): its attributes are in its tree object (format version 2).
+    if (tree.self) {
+      TreeEntry root = e;
+      root.perms = tree.self->perms;
+      root.uid = tree.self->uid;
+      root.gid = tree.self->gid;
+      root.mtime_ns = tree.self->mtime_ns;
+      root.xattrs = tree.self->xattrs;
+      return Metadata(root, path);
+    }
+    // A root written before version 2 has none: a directory made here gets the usual 0755
+    // rather than the 0700 it was built under; one that existed keeps what it has.
+    if (made && ::chmod(path.c_str(), 0755) != 0) return PosixError("chmod " + path, errno);
+    return Status::Ok();
   }
 
   Status File(const TreeEntry& e, const std::string& path) {

@@ -37,9 +37,11 @@ struct RestoreStats {
 // for the names of one link group within what is restored. Directories get their metadata after
 // their contents, so read-only directories and their mtimes come out right.
 //
-// `target` must not exist, except that for a directory it may be an existing empty directory
-// (then its own metadata is left alone if `entry` is the snapshot root, which has none).
-// AlreadyExists otherwise. On error, what was written so far stays.
+// `target` must not exist, except that for a directory it may be an existing empty directory.
+// AlreadyExists otherwise. The snapshot root (name "") gives `target` the attributes its tree
+// object carries (mode, owner, mtime, xattrs); a root written before format version 2 has none,
+// so a target made here gets 0755 and an existing one keeps its own. Access times are not
+// recorded: they are left as the restore makes them. On error, what was written so far stays.
 Result<RestoreStats> RestoreEntry(const SnapshotReader& reader, const TreeEntry& entry,
                                   const std::string& target, const RestoreOptions& options = {});
 

@@ -1,5 +1,7 @@
 #include "snapshot/snapshot_writer.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -105,6 +107,22 @@ Status TreeBuild::PushFrame(NodeId dir, std::string path) {
     }
   }
   f.tree.entries.reserve(f.listing.size());
+  if (dir == source_.root()) {
+    // The root has no parent entry to hold its attributes: its tree object carries them.
+    auto meta = source_.Stat(dir);
+    if (!meta.ok()) return meta.status().WithContext("stat /");
+    if (!S_ISDIR(meta->mode)) return DataLossError("the source's root is not a directory");
+    DirAttributes self;
+    self.perms = meta->mode & 07777;
+    self.uid = meta->uid;
+    self.gid = meta->gid;
+    self.mtime_ns = meta->mtime_ns;
+    self.xattrs = std::move(meta->xattrs);
+    std::sort(self.xattrs.begin(), self.xattrs.end());
+    Status valid = ValidateDirAttributes(self);
+    if (!valid.ok()) return valid.WithContext("/");
+    f.tree.self = std::move(self);
+  }
   ASSIGN_OR_RETURN(std::optional<ChunkId> cached, source_.CachedTreeId(dir));
   if (cached) {
     auto prev = LoadTree(chunks_, *cached);

@@ -47,6 +47,94 @@ bool AddEntryTotals(Totals* t, const TreeEntry& e) {
          !__builtin_add_overflow(t->bytes, bytes, &t->bytes);
 }
 
+void EncodeXattrs(Bytes* out, const std::vector<std::pair<std::string, std::string>>& xattrs) {
+  PutU16(out, static_cast<uint16_t>(xattrs.size()));
+  for (const auto& [name, value] : xattrs) {
+    PutU8(out, static_cast<uint8_t>(name.size()));
+    PutRaw(out, name);
+    PutFixed32(out, static_cast<uint32_t>(value.size()));
+    PutRaw(out, value);
+  }
+}
+
+// A count, then the xattrs. `flagged`: an entry's list, present only when not empty.
+Status DecodeXattrs(WireReader& in, bool flagged,
+                    std::vector<std::pair<std::string, std::string>>* xattrs,
+                    const std::string& at) {
+  uint16_t count;
+  if (!in.U16(&count)) return in.Truncated("xattr count" + at);
+  if (flagged && count == 0) return in.Fail("empty xattr list flagged" + at);
+  if (count > in.remaining() / 6) return in.Fail("absurd xattr count" + at);
+  xattrs->reserve(count);
+  for (uint16_t i = 0; i < count; ++i) {
+    uint8_t name_len;
+    uint32_t value_len;
+    std::string name, value;
+    if (!in.U8(&name_len) || !in.Raw(name_len, &name)) return in.Truncated("xattr name" + at);
+    if (name.empty()) return in.Fail("empty xattr name" + at);
+    if (!in.U32(&value_len)) return in.Truncated("xattr value" + at);
+    if (value_len > kMaxXattrValue) return in.Fail("xattr value above 64 KiB" + at);
+    if (!in.Raw(value_len, &value)) return in.Truncated("xattr value" + at);
+    if (!xattrs->empty() && !(xattrs->back().first < name)) {
+      return in.Fail("xattrs out of order or repeated" + at);
+    }
+    xattrs->emplace_back(std::move(name), std::move(value));
+  }
+  return Status::Ok();
+}
+
+Status ValidateXattrs(const std::vector<std::pair<std::string, std::string>>& xattrs,
+                      const std::string& at) {
+  if (xattrs.size() > UINT16_MAX) return InvalidArgumentError("too many xattrs" + at);
+  for (size_t i = 0; i < xattrs.size(); ++i) {
+    const auto& [name, value] = xattrs[i];
+    if (name.empty() || name.size() > kMaxXattrName) {
+      return InvalidArgumentError("invalid xattr name" + at);
+    }
+    if (value.size() > kMaxXattrValue) return InvalidArgumentError("xattr value above 64 KiB" + at);
+    if (i > 0 && !(xattrs[i - 1].first < name)) {
+      return InvalidArgumentError("xattrs out of order or repeated" + at);
+    }
+  }
+  return Status::Ok();
+}
+
+// The attributes block of a version 2 tree: perms, uid, gid, mtime, xattr count and xattrs.
+void EncodeSelf(Bytes* out, const DirAttributes& a) {
+  PutU16(out, static_cast<uint16_t>(a.perms));
+  PutFixed32(out, a.uid);
+  PutFixed32(out, a.gid);
+  PutFixed64(out, static_cast<uint64_t>(a.mtime_ns));
+  EncodeXattrs(out, a.xattrs);
+}
+
+Status DecodeSelf(WireReader& in, DirAttributes* a) {
+  uint16_t perms;
+  if (!in.U16(&perms) || !in.U32(&a->uid) || !in.U32(&a->gid) || !in.I64(&a->mtime_ns)) {
+    return in.Truncated("root attributes");
+  }
+  if (perms > 07777) return in.Fail("permission bits above 07777 in the root attributes");
+  a->perms = perms;
+  return DecodeXattrs(in, /*flagged=*/false, &a->xattrs, " in the root attributes");
+}
+
+// Version, totals and (version 2) the directory's own attributes.
+Status DecodeHead(WireReader& in, TreeHead* head) {
+  uint8_t version;
+  if (!in.U8(&version)) return in.Truncated("version");
+  if (version != kTreeVersion && version != kTreeVersionWithSelf) {
+    return in.Fail("unknown tree version " + std::to_string(version));
+  }
+  if (!in.U64(&head->totals.files) || !in.U64(&head->totals.dirs) || !in.U64(&head->totals.bytes)) {
+    return in.Truncated("header");
+  }
+  if (version == kTreeVersionWithSelf) {
+    head->self.emplace();
+    RETURN_IF_ERROR(DecodeSelf(in, &*head->self));
+  }
+  return Status::Ok();
+}
+
 void EncodeEntry(Bytes* out, const TreeEntry& e) {
   PutU8(out, static_cast<uint8_t>(e.name.size()));
   PutRaw(out, e.name);
@@ -58,15 +146,7 @@ void EncodeEntry(Bytes* out, const TreeEntry& e) {
   PutFixed32(out, e.gid);
   PutFixed64(out, static_cast<uint64_t>(e.mtime_ns));
   if (e.link_group != 0) PutFixed64(out, e.link_group);
-  if (!e.xattrs.empty()) {
-    PutU16(out, static_cast<uint16_t>(e.xattrs.size()));
-    for (const auto& [name, value] : e.xattrs) {
-      PutU8(out, static_cast<uint8_t>(name.size()));
-      PutRaw(out, name);
-      PutFixed32(out, static_cast<uint32_t>(value.size()));
-      PutRaw(out, value);
-    }
-  }
+  if (!e.xattrs.empty()) EncodeXattrs(out, e.xattrs);
   switch (e.type) {
     case EntryType::kRegular:
       PutFixed64(out, e.size);
@@ -120,25 +200,7 @@ Status DecodeEntry(WireReader& in, TreeEntry* e) {
     if (e->is_dir()) return in.Fail("link group on a directory" + at);
   }
   if (flags & kFlagXattrs) {
-    uint16_t count;
-    if (!in.U16(&count)) return in.Truncated("xattr count" + at);
-    if (count == 0) return in.Fail("empty xattr list flagged" + at);
-    if (count > in.remaining() / 6) return in.Fail("absurd xattr count" + at);
-    e->xattrs.reserve(count);
-    for (uint16_t i = 0; i < count; ++i) {
-      uint8_t name_len;
-      uint32_t value_len;
-      std::string name, value;
-      if (!in.U8(&name_len) || !in.Raw(name_len, &name)) return in.Truncated("xattr name" + at);
-      if (name.empty()) return in.Fail("empty xattr name" + at);
-      if (!in.U32(&value_len)) return in.Truncated("xattr value" + at);
-      if (value_len > kMaxXattrValue) return in.Fail("xattr value above 64 KiB" + at);
-      if (!in.Raw(value_len, &value)) return in.Truncated("xattr value" + at);
-      if (!e->xattrs.empty() && !(e->xattrs.back().first < name)) {
-        return in.Fail("xattrs out of order or repeated" + at);
-      }
-      e->xattrs.emplace_back(std::move(name), std::move(value));
-    }
+    RETURN_IF_ERROR(DecodeXattrs(in, /*flagged=*/true, &e->xattrs, at));
   }
   switch (e->type) {
     case EntryType::kRegular: {
@@ -269,17 +331,7 @@ Status ValidateEntry(const TreeEntry& e) {
   if (e.perms > 07777) return InvalidArgumentError("permission bits above 07777" + at);
   if (e.link_group != 0 && e.is_dir())
     return InvalidArgumentError("link group on a directory" + at);
-  if (e.xattrs.size() > UINT16_MAX) return InvalidArgumentError("too many xattrs" + at);
-  for (size_t i = 0; i < e.xattrs.size(); ++i) {
-    const auto& [name, value] = e.xattrs[i];
-    if (name.empty() || name.size() > kMaxXattrName) {
-      return InvalidArgumentError("invalid xattr name" + at);
-    }
-    if (value.size() > kMaxXattrValue) return InvalidArgumentError("xattr value above 64 KiB" + at);
-    if (i > 0 && !(e.xattrs[i - 1].first < name)) {
-      return InvalidArgumentError("xattrs out of order or repeated" + at);
-    }
-  }
+  RETURN_IF_ERROR(ValidateXattrs(e.xattrs, at));
   const bool regular = e.type == EntryType::kRegular;
   const bool dir = e.is_dir();
   const bool device = e.type == EntryType::kCharDevice || e.type == EntryType::kBlockDevice;
@@ -319,8 +371,15 @@ Status ValidateEntry(const TreeEntry& e) {
   return Status::Ok();
 }
 
+Status ValidateDirAttributes(const DirAttributes& a) {
+  const std::string at = " in the root attributes";
+  if (a.perms > 07777) return InvalidArgumentError("permission bits above 07777" + at);
+  return ValidateXattrs(a.xattrs, at);
+}
+
 Result<Bytes> EncodeTree(const TreeObject& tree) {
   if (tree.entries.size() > UINT32_MAX) return ResourceExhaustedError("directory too large");
+  if (tree.self) RETURN_IF_ERROR(ValidateDirAttributes(*tree.self));
   Totals totals;
   for (size_t i = 0; i < tree.entries.size(); ++i) {
     const TreeEntry& e = tree.entries[i];
@@ -334,10 +393,11 @@ Result<Bytes> EncodeTree(const TreeObject& tree) {
   }
   Bytes out;
   out.reserve(kTreeHeaderSize + tree.entries.size() * 64);
-  PutU8(&out, kTreeVersion);
+  PutU8(&out, tree.self ? kTreeVersionWithSelf : kTreeVersion);
   PutFixed64(&out, totals.files);
   PutFixed64(&out, totals.dirs);
   PutFixed64(&out, totals.bytes);
+  if (tree.self) EncodeSelf(&out, *tree.self);
   PutFixed32(&out, static_cast<uint32_t>(tree.entries.size()));
   for (const TreeEntry& e : tree.entries) {
     EncodeEntry(&out, e);
@@ -351,31 +411,30 @@ Result<Bytes> EncodeTree(const TreeObject& tree) {
 }
 
 Result<Totals> PeekTreeTotals(ByteView bytes) {
+  ASSIGN_OR_RETURN(TreeHead head, PeekTreeHead(bytes));
+  return head.totals;
+}
+
+Result<TreeHead> PeekTreeHead(ByteView bytes) {
   WireReader in(bytes, "tree object");
-  uint8_t version;
-  Totals t;
-  if (!in.U8(&version)) return in.Truncated("version");
-  if (version != kTreeVersion) return in.Fail("unknown tree version " + std::to_string(version));
-  if (!in.U64(&t.files) || !in.U64(&t.dirs) || !in.U64(&t.bytes)) return in.Truncated("totals");
-  return t;
+  TreeHead head;
+  RETURN_IF_ERROR(DecodeHead(in, &head));
+  return head;
 }
 
 Result<TreeObject> DecodeTree(ByteView bytes) {
   WireReader in(bytes, "tree object");
   if (bytes.size() > storage::kMaxPlaintextSize) return in.Fail("object larger than a record");
-  uint8_t version;
-  Totals header;
+  TreeHead head;
+  RETURN_IF_ERROR(DecodeHead(in, &head));
+  const Totals header = head.totals;
   uint32_t count;
-  if (!in.U8(&version)) return in.Truncated("version");
-  if (version != kTreeVersion) return in.Fail("unknown tree version " + std::to_string(version));
-  if (!in.U64(&header.files) || !in.U64(&header.dirs) || !in.U64(&header.bytes) ||
-      !in.U32(&count)) {
-    return in.Truncated("header");
-  }
+  if (!in.U32(&count)) return in.Truncated("header");
   if (count > in.remaining() / kMinEntrySize) {
     return in.Fail("absurd entry count " + std::to_string(count));
   }
   TreeObject tree;
+  tree.self = std::move(head.self);
   tree.entries.resize(count);
   Totals totals;
   for (uint32_t i = 0; i < count; ++i) {

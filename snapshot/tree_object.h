@@ -2,6 +2,7 @@
 #define BERTH_SNAPSHOT_TREE_OBJECT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +15,11 @@
 
 namespace berth::snapshot {
 
-// The version byte of tree objects (doc/snapshot_format.md).
+// The version byte of tree objects (doc/snapshot_format.md): 1 for a tree without attributes of
+// its own directory, 2 for one with them (a snapshot's root). Both are current: the encoder picks
+// the one that fits, so one tree still has one encoding.
 inline constexpr uint8_t kTreeVersion = 1;
+inline constexpr uint8_t kTreeVersionWithSelf = 2;
 // Limits a tree entry must keep (the live tree's own limits, and Linux's).
 inline constexpr size_t kMaxEntryName = 255;
 inline constexpr size_t kMaxSymlinkTarget = 4096;
@@ -79,8 +83,24 @@ struct TreeEntry {
   friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
 };
 
+// The attributes of the directory a tree object describes. Every directory but the root has
+// them in its entry in the parent; the root has no parent, so a snapshot's root tree carries them
+// itself (the writer sets them from the source's root; restore, export and `ls` use them).
+struct DirAttributes {
+  uint32_t perms = 0;  // mode & 07777
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int64_t mtime_ns = 0;
+  // Sorted by name, names unique and 1..255 bytes, values at most 64 KiB.
+  std::vector<std::pair<std::string, std::string>> xattrs;
+  friend bool operator==(const DirAttributes&, const DirAttributes&) = default;
+};
+
 // A directory as a snapshot holds it (chunk kind kTree). A plain value type.
 struct TreeObject {
+  // The directory's own attributes: set on a snapshot's root (written since format version 2),
+  // empty on every other tree and on roots written before.
+  std::optional<DirAttributes> self;
   std::vector<TreeEntry> entries;  // strictly ascending by name bytes
 
   // The subtree's totals, from the entries.
@@ -94,16 +114,29 @@ struct TreeObject {
 // their defaults, inline lists canonical and summing to the size). InvalidArgument otherwise.
 Status ValidateEntry(const TreeEntry& entry);
 
-// The canonical encoding: same tree, same bytes. InvalidArgument when an entry breaks a rule
-// or the entries are not strictly ascending; ResourceExhausted past the store's record size.
+// Checks what the encoder requires of a tree's own attributes (permission bits, xattrs as in
+// ValidateEntry). InvalidArgument otherwise.
+Status ValidateDirAttributes(const DirAttributes& attrs);
+
+// The canonical encoding: same tree, same bytes; version 1 without `self`, 2 with it.
+// InvalidArgument when an entry breaks a rule or the entries are not strictly ascending;
+// ResourceExhausted past the store's record size.
 Result<Bytes> EncodeTree(const TreeObject& tree);
 // Bounds-checked; DataLoss saying what is wrong for anything but the canonical encoding of a
-// valid tree of version kTreeVersion: unknown version, truncation, absurd counts, names out of
+// valid tree of version 1 or 2: unknown version, truncation, absurd counts, names out of
 // order or repeated, totals that do not add up, trailing bytes.
 Result<TreeObject> DecodeTree(ByteView bytes);
 // The totals in a tree object's header, without decoding the entries (not checked against
 // them). DataLoss when the header is short or of another version.
 Result<Totals> PeekTreeTotals(ByteView bytes);
+
+// A tree object's header: its totals and its own attributes, without the entries.
+struct TreeHead {
+  Totals totals;
+  std::optional<DirAttributes> self;
+};
+// Bounds-checked like DecodeTree as far as it reads (the entries are not read or checked).
+Result<TreeHead> PeekTreeHead(ByteView bytes);
 
 }  // namespace berth::snapshot
 

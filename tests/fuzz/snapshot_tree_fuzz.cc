@@ -19,6 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (!again.ok() || *again != berth::Bytes(input.begin(), input.end())) __builtin_trap();
         auto totals = berth::snapshot::PeekTreeTotals(input);
         if (!totals.ok() || *totals != tree->totals()) __builtin_trap();
+        auto head = berth::snapshot::PeekTreeHead(input);
+        if (!head.ok() || head->totals != tree->totals() || head->self != tree->self) {
+          __builtin_trap();
+        }
       }
       break;
     }

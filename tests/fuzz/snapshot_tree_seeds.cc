@@ -54,6 +54,17 @@ std::vector<std::vector<uint8_t>> FuzzSeeds() {
   tree.entries = {file, big, dir, link, dev, fifo};
   add(0, EncodeTree(tree));
   add(0, EncodeTree(TreeObject{}));
+  // Version 2: a snapshot's root, with its own attributes (and xattrs), and an empty one.
+  TreeObject root = tree;
+  root.self = DirAttributes{02755,
+                            1000,
+                            1000,
+                            1'764'079'503'123'456'789,
+                            {{"user.a", "1"}, {"user.b", std::string(100, 'x')}}};
+  add(0, EncodeTree(root));
+  TreeObject empty_root;
+  empty_root.self = DirAttributes{0700, 0, 0, 0, {}};
+  add(0, EncodeTree(empty_root));
 
   ListObject leaf;
   leaf.pieces = {Piece::Data(id("x"), 65536), Piece::Hole(4096), Piece::Data(id("y"), 100)};

@@ -6,6 +6,7 @@
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -198,6 +199,132 @@ TEST_F(SnapshotDaemonTest, RestoreRefusesATypeChangeAndExportsElsewhere) {
   EXPECT_EQ(again.exit_code, 1);  // not into a non-empty directory
   ASSERT_EQ(Berth({"restore", "doc@before:thing", "--to", dir_.Sub("side")}).exit_code, 0);
   EXPECT_EQ(Slurp(dir_.Sub("side") + "/thing"), "a file");
+
+  // The reverse: a directory in the snapshot, a file now.
+  fs::remove_all(mount_ + "/dir");
+  Write("dir", "a file where a directory was");
+  CommandResult reverse = Berth({"restore", "doc@before:dir"});
+  EXPECT_EQ(reverse.exit_code, 1);
+  EXPECT_NE(reverse.err.find("/dir is a file now"), std::string::npos) << reverse.err;
+  EXPECT_EQ(Slurp(mount_ + "/dir"), "a file where a directory was");
+  // Below a path that is a file now: refused too, naming it.
+  CommandResult below = Berth({"restore", "doc@before:dir/x"});
+  EXPECT_EQ(below.exit_code, 1);
+  EXPECT_NE(below.err.find("/dir is not a directory"), std::string::npos) << below.err;
+  EXPECT_EQ(Slurp(mount_ + "/dir"), "a file where a directory was");
+}
+
+// The project's root has a mode, an owner, times and xattrs like any directory: a snapshot
+// records them, and export, restore --to, `ls` and an in-place restore of the whole project give
+// them back.
+TEST_F(SnapshotDaemonTest, RootAttributesSurviveExportAndRestore) {
+  Begin();
+  Write("f", "content");
+  Write("deep/er/file", "deep");
+  ASSERT_EQ(::chmod((mount_ + "/deep").c_str(), 0710), 0);
+  ASSERT_EQ(::setxattr((mount_ + "/deep").c_str(), "user.d", "1", 1, 0), 0);
+  struct timespec deep_times[2] = {{0, UTIME_OMIT}, {1'500'000'000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (mount_ + "/deep").c_str(), deep_times, 0), 0);
+  ASSERT_EQ(::chmod(mount_.c_str(), 02750), 0);
+  ASSERT_EQ(::chown(mount_.c_str(), 1234, 5678), 0);
+  ASSERT_EQ(::setxattr(mount_.c_str(), "user.color", "blue", 4, 0), 0);
+  struct timespec times[2] = {{0, UTIME_OMIT}, {1'600'000'000, 250'000'000}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, mount_.c_str(), times, 0), 0);
+  Snapshot("rooted");
+  auto expect_root = [&](const std::string& dir) {
+    struct stat st;
+    ASSERT_EQ(::stat(dir.c_str(), &st), 0) << dir;
+    EXPECT_EQ(st.st_mode & 07777, 02750u) << dir;
+    EXPECT_EQ(st.st_uid, 1234u) << dir;
+    EXPECT_EQ(st.st_gid, 5678u) << dir;
+    EXPECT_EQ(st.st_mtim.tv_sec, 1'600'000'000) << dir;
+    EXPECT_EQ(st.st_mtim.tv_nsec, 250'000'000) << dir;
+    char value[16] = {};
+    EXPECT_EQ(::getxattr(dir.c_str(), "user.color", value, sizeof(value)), 4) << dir;
+    EXPECT_STREQ(value, "blue") << dir;
+  };
+
+  nlohmann::json ls = BerthJson({"ls", "doc@rooted:/"});
+  EXPECT_EQ(ls["self"]["mode"], S_IFDIR | 02750) << ls.dump();
+  EXPECT_EQ(ls["self"]["uid"], 1234);
+  EXPECT_EQ(ls["self"]["gid"], 5678);
+  EXPECT_EQ(ls["self"]["mtime_ns"], 1'600'000'000'250'000'000);
+
+  const std::string exported = dir_.Sub("exported");
+  ASSERT_EQ(Berth({"export", "doc@rooted", exported}).exit_code, 0);
+  expect_root(exported);
+  EXPECT_EQ(Slurp(exported + "/f"), "content");
+  const std::string elsewhere = dir_.Sub("elsewhere");
+  ASSERT_EQ(::mkdir(elsewhere.c_str(), 0700), 0);  // an empty directory is a fine target
+  ASSERT_EQ(Berth({"restore", "doc@rooted", "--to", elsewhere}).exit_code, 0);
+  expect_root(elsewhere);
+
+  // In place: the root's attributes changed since, and come back, at once through the mount.
+  ASSERT_EQ(::chmod(mount_.c_str(), 0777), 0);
+  ASSERT_EQ(::chown(mount_.c_str(), 0, 0), 0);
+  ASSERT_EQ(::removexattr(mount_.c_str(), "user.color"), 0);
+  ASSERT_EQ(::setxattr(mount_.c_str(), "user.later", "x", 1, 0), 0);
+  Write("g", "new since");
+  ASSERT_EQ(Berth({"restore", "doc@rooted"}).exit_code, 0);
+  expect_root(mount_);
+  EXPECT_LT(::getxattr(mount_.c_str(), "user.later", nullptr, 0), 0);
+  EXPECT_EQ(Slurp(mount_ + "/g"), "new since");  // restore brings back, it does not delete
+
+  // One file whose parents are gone: they come back with their mode, times and xattrs.
+  fs::remove_all(mount_ + "/deep");
+  ASSERT_EQ(Berth({"restore", "doc@rooted:deep/er/file"}).exit_code, 0);
+  EXPECT_EQ(Slurp(mount_ + "/deep/er/file"), "deep");
+  struct stat deep;
+  ASSERT_EQ(::stat((mount_ + "/deep").c_str(), &deep), 0);
+  EXPECT_EQ(deep.st_mode & 07777, 0710u);
+  EXPECT_EQ(deep.st_mtim.tv_sec, 1'500'000'000);
+  EXPECT_EQ(::getxattr((mount_ + "/deep").c_str(), "user.d", nullptr, 0), 1);
+}
+
+// Restoring one name of a hard-linked file: the name gets its snapshot version, and the other
+// names that were the same file in the snapshot and are still the same file now follow it (one
+// file, restored); a name linked only since the snapshot keeps the current file.
+TEST_F(SnapshotDaemonTest, RestoringOneNameOfAHardLinkedFileKeepsItsLinks) {
+  Begin();
+  Write("a", "version 1");
+  ASSERT_EQ(::link((mount_ + "/a").c_str(), (mount_ + "/b").c_str()), 0);
+  fs::create_directories(mount_ + "/sub");
+  ASSERT_EQ(::link((mount_ + "/a").c_str(), (mount_ + "/sub/c").c_str()), 0);
+  ASSERT_EQ(::link((mount_ + "/a").c_str(), (mount_ + "/e").c_str()), 0);
+  Snapshot("linked");
+  // Since: the content changed in place (every name sees it), e is a file of its own now, and
+  // d is a new name of the file.
+  { std::ofstream(mount_ + "/a", std::ios::in | std::ios::out) << "version 2"; }
+  fs::remove(mount_ + "/e");
+  Write("e", "a separate file");
+  ASSERT_EQ(::link((mount_ + "/a").c_str(), (mount_ + "/d").c_str()), 0);
+  ASSERT_EQ(Slurp(mount_ + "/b"), "version 2");
+
+  CommandResult restored = Berth({"restore", "doc@linked:a"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  auto ino = [&](const std::string& name) {
+    struct stat st {};
+    EXPECT_EQ(::stat((mount_ + "/" + name).c_str(), &st), 0) << name;
+    return st.st_ino;
+  };
+  EXPECT_EQ(Slurp(mount_ + "/a"), "version 1");
+  EXPECT_EQ(Slurp(mount_ + "/b"), "version 1");
+  EXPECT_EQ(Slurp(mount_ + "/sub/c"), "version 1");
+  EXPECT_EQ(ino("a"), ino("b"));
+  EXPECT_EQ(ino("a"), ino("sub/c"));
+  struct stat st;
+  ASSERT_EQ(::stat((mount_ + "/a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 3u);
+  EXPECT_EQ(Slurp(mount_ + "/d"), "version 2");  // not a name of the file in the snapshot
+  EXPECT_NE(ino("d"), ino("a"));
+  EXPECT_EQ(Slurp(mount_ + "/e"), "a separate file");  // not a name of the file now
+  // The whole project: the same file again, every name of the group, no temporaries left.
+  ASSERT_EQ(Berth({"restore", "doc@linked"}).exit_code, 0);
+  EXPECT_EQ(ino("a"), ino("e"));
+  EXPECT_EQ(Slurp(mount_ + "/e"), "version 1");
+  for (const auto& e : fs::recursive_directory_iterator(mount_)) {
+    EXPECT_EQ(e.path().filename().string().find(".berth-restore"), std::string::npos);
+  }
 }
 
 TEST_F(SnapshotDaemonTest, AutomaticSnapshotsFollowChanges) {
@@ -296,6 +423,61 @@ TEST_F(SnapshotDaemonTest, DaemonKilledDuringGcOrRestoreLosesNothing) {
     ++files;
   }
   EXPECT_EQ(files, 400u);
+}
+
+// A restore killed while a file is half built leaves its temporary in the live tree; the next
+// start of the daemon removes it before anyone sees the project, and no snapshot records it.
+TEST_F(SnapshotDaemonTest, TemporariesOfAKilledRestoreAreGoneAfterARestart) {
+  Begin();
+  std::mt19937_64 rng(11);
+  for (int f = 0; f < 24; ++f) {
+    std::string data(6 << 20, '\0');
+    for (size_t i = 0; i < data.size(); i += 8) {
+      const uint64_t r = rng();
+      std::memcpy(&data[i], &r, 8);
+    }
+    Write("big/f" + std::to_string(f), data);
+  }
+  Snapshot("full");
+  fs::remove_all(mount_ + "/big");
+  fs::create_directories(mount_ + "/big");
+  Snapshot();
+  auto temporaries = [&](const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.rfind(".berth-restore-", 0) == 0) found.push_back(name);
+    }
+    return found;
+  };
+
+  std::thread restore([&] { Berth({"restore", "doc@full"}); });
+  // Kill the daemon the moment a file is being built under its temporary name.
+  const bool caught = WaitFor([&] { return !temporaries(mount_ + "/big").empty(); }, 60);
+  KillDaemon();
+  restore.join();
+  ASSERT_TRUE(caught) << "the restore never showed a temporary";
+
+  StartDaemon(200, "snapshot_interval_s = 0\n");
+  const std::string log = DaemonOut() + DaemonErr();
+  EXPECT_NE(log.find("an interrupted restore left behind"), std::string::npos) << log;
+  EXPECT_TRUE(temporaries(mount_).empty());
+  CommandResult fsck = Berth({"fsck", "--deep"});
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.err;
+  Snapshot("after");
+  for (const auto& e : BerthJson({"ls", "doc@after:big"})["entries"]) {
+    EXPECT_EQ(e["name"].get<std::string>().find(".berth-restore"), std::string::npos);
+  }
+  // Restored to the end now: every file whole, nothing else.
+  ASSERT_EQ(Berth({"restore", "doc@full"}).exit_code, 0);
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(mount_ + "/big")) {
+    EXPECT_EQ(fs::file_size(e.path()), 6u << 20) << e.path();
+    ++files;
+  }
+  EXPECT_EQ(files, 24u);
+  EXPECT_TRUE(temporaries(mount_).empty());
 }
 
 }  // namespace

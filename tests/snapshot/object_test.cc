@@ -163,8 +163,8 @@ TEST_F(ObjectTest, DecoderSaysWhatIsWrong) {
   ASSERT_OK_AND_ASSIGN(Bytes good, EncodeTree(Mixed()));
 
   Bytes version = good;
-  version[0] = 2;
-  EXPECT_THAT(DecodeTree(version), StatusMessageHas("unknown tree version 2"));
+  version[0] = 3;
+  EXPECT_THAT(DecodeTree(version), StatusMessageHas("unknown tree version 3"));
 
   Bytes trailing = good;
   trailing.push_back(0);
@@ -201,6 +201,81 @@ TEST_F(ObjectTest, DecoderSaysWhatIsWrong) {
   Bytes flags = ab;
   flags[29 + 3] = 0x80;
   EXPECT_THAT(DecodeTree(flags), StatusMessageHas("unknown entry flags"));
+}
+
+// Version 2 adds the directory's own attributes (a snapshot's root); version 1, without them,
+// is still what every other tree is, byte for byte, and what roots written before were.
+TEST_F(ObjectTest, RootAttributesMakeVersion2AndVersion1StaysAsItWas) {
+  TreeObject root = Mixed();
+  root.self = DirAttributes{02775, 1000, 100, -5, {{"user.a", "1"}, {"user.b", ""}}};
+  ASSERT_OK_AND_ASSIGN(Bytes v2, EncodeTree(root));
+  EXPECT_EQ(v2[0], 2);
+  ASSERT_OK_AND_ASSIGN(TreeObject back, DecodeTree(v2));
+  EXPECT_EQ(back, root);
+  ASSERT_OK_AND_ASSIGN(Bytes again, EncodeTree(back));
+  EXPECT_EQ(again, v2);
+  ASSERT_OK_AND_ASSIGN(TreeHead head, PeekTreeHead(v2));
+  EXPECT_EQ(head.totals, root.totals());
+  EXPECT_EQ(head.self, root.self);
+  ASSERT_OK_AND_ASSIGN(Totals peeked, PeekTreeTotals(v2));
+  EXPECT_EQ(peeked, root.totals());
+  for (size_t n = 0; n < v2.size(); ++n) {
+    ASSERT_THAT(DecodeTree(Bytes(v2.begin(), v2.begin() + n)), StatusIs(StatusCode::kDataLoss))
+        << "length " << n;
+  }
+
+  // Empty attributes are still attributes: version 2, and distinct from version 1.
+  TreeObject bare;
+  bare.self = DirAttributes{};
+  ASSERT_OK_AND_ASSIGN(Bytes bare_bytes, EncodeTree(bare));
+  EXPECT_EQ(bare_bytes.size(), 29u + 2 + 4 + 4 + 8 + 2);
+  ASSERT_OK_AND_ASSIGN(TreeObject bare_back, DecodeTree(bare_bytes));
+  EXPECT_EQ(bare_back, bare);
+
+  // A version 1 tree as written before version 2 existed (hand-assembled: the empty tree and
+  // one fifo entry) decodes, has no attributes, and encodes back to the same bytes.
+  Bytes v1 = {1};
+  const uint8_t totals[24] = {1};  // files 1, dirs 0, bytes 0
+  v1.insert(v1.end(), totals, totals + 24);
+  const uint8_t entry[] = {1,    0,    0, 0,               // count 1
+                           1,    'p',  6, 0,               // name "p", fifo, no flags
+                           0xa4, 0x01,                     // 0644
+                           0xe8, 0x03, 0, 0,               // uid 1000
+                           0xe8, 0x03, 0, 0,               // gid 1000
+                           1,    0,    0, 0, 0, 0, 0, 0};  // mtime 1 ns
+  v1.insert(v1.end(), entry, entry + sizeof(entry));
+  ASSERT_OK_AND_ASSIGN(TreeObject old, DecodeTree(v1));
+  EXPECT_FALSE(old.self);
+  ASSERT_EQ(old.entries.size(), 1u);
+  EXPECT_EQ(old.entries[0].mode(), 010644u);
+  EXPECT_EQ(old.entries[0].uid, 1000u);
+  ASSERT_OK_AND_ASSIGN(Bytes old_again, EncodeTree(old));
+  EXPECT_EQ(old_again, v1);
+  ASSERT_OK_AND_ASSIGN(TreeHead old_head, PeekTreeHead(v1));
+  EXPECT_FALSE(old_head.self);
+  Bytes empty_v1(29, 0);
+  empty_v1[0] = 1;
+  ASSERT_OK_AND_ASSIGN(Bytes empty_now, EncodeTree(TreeObject{}));
+  EXPECT_EQ(empty_now, empty_v1);
+
+  // What the attributes block refuses.
+  TreeObject bad = bare;
+  bad.self->perms = 010000;
+  EXPECT_THAT(EncodeTree(bad), StatusIs(StatusCode::kInvalidArgument));
+  bad.self->perms = 0;
+  bad.self->xattrs = {{"user.b", ""}, {"user.a", ""}};
+  EXPECT_THAT(EncodeTree(bad), StatusIs(StatusCode::kInvalidArgument));
+  Bytes high_perms = bare_bytes;
+  high_perms[25] = 0xff;
+  high_perms[26] = 0xff;
+  EXPECT_THAT(DecodeTree(high_perms), StatusMessageHas("permission bits above 07777"));
+  ASSERT_OK_AND_ASSIGN(Bytes xv2, EncodeTree(root));
+  Bytes swapped = xv2;  // the two xattr names, "user.a" and "user.b", swapped
+  auto a_at =
+      std::search(swapped.begin(), swapped.end(), std::begin("user.a"), std::end("user.a") - 1);
+  ASSERT_NE(a_at, swapped.end());
+  a_at[5] = 'c';
+  EXPECT_THAT(DecodeTree(swapped), StatusMessageHas("xattrs out of order"));
 }
 
 TEST_F(ObjectTest, LargeDirectoryRoundTrips) {

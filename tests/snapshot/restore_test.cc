@@ -1,9 +1,12 @@
 // Restore (export) of snapshots to native directories, checked name by name against the source
 // directory, and by snapshotting the restored copy again.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "snapshot/native_source.h"
+#include "snapshot/object_io.h"
 #include "snapshot/snapshot_restore.h"
 #include "tests/snapshot/native_tree.h"
 #include "tests/snapshot/snapshot_fixture.h"
@@ -95,6 +98,80 @@ TEST_F(RestoreTest, RefusesToOverwrite) {
   ASSERT_EQ(::mkdir(target_.Sub("empty").c_str(), 0700), 0);
   ASSERT_OK(RestoreEntry(*reader_, root, target_.Sub("empty")));
   ExpectSameAsDirectory(*reader_, root_, target_.Sub("empty"));
+}
+
+// The root's own mode, owner, mtime and xattrs are in the snapshot (tree format version 2), so
+// an export reproduces them, into a directory it makes or an empty one that exists.
+TEST_F(RestoreTest, RootAttributesComeBack) {
+  TempDir src;
+  WriteBytes(src.Sub("f"), {1});
+  ASSERT_EQ(::chmod(src.path().c_str(), 02751), 0);
+  ASSERT_EQ(::chown(src.path().c_str(), 1234, 5678), 0);
+  ASSERT_EQ(::setxattr(src.path().c_str(), "user.project", "p1", 2, 0), 0);
+  struct timespec times[2] = {{0, UTIME_OMIT}, {1'600'000'000, 123'456'789}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, src.path().c_str(), times, 0), 0);
+  ASSERT_OK_AND_ASSIGN(WriteResult r, Snap(src.path(), 'a'));
+
+  ASSERT_OK_AND_ASSIGN(TreeEntry root, reader_->Stat(r.root, "/"));
+  EXPECT_EQ(root.perms, 02751u);
+  EXPECT_EQ(root.uid, 1234u);
+  EXPECT_EQ(root.gid, 5678u);
+  EXPECT_EQ(root.mtime_ns, 1'600'000'000'123'456'789);
+  EXPECT_EQ(root.xattrs,
+            (std::vector<std::pair<std::string, std::string>>{{"user.project", "p1"}}));
+
+  const std::string made = target_.Sub("made"), existing = target_.Sub("existing");
+  ASSERT_EQ(::mkdir(existing.c_str(), 0700), 0);
+  for (const std::string& out : {made, existing}) {
+    ASSERT_OK(RestoreEntry(*reader_, root, out));
+    struct stat st;
+    ASSERT_EQ(::stat(out.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 02751u) << out;
+    EXPECT_EQ(st.st_uid, 1234u) << out;
+    EXPECT_EQ(st.st_gid, 5678u) << out;
+    EXPECT_EQ(st.st_mtim.tv_sec, 1'600'000'000) << out;
+    EXPECT_EQ(st.st_mtim.tv_nsec, 123'456'789) << out;
+    char value[16] = {};
+    EXPECT_EQ(::getxattr(out.c_str(), "user.project", value, sizeof(value)), 2) << out;
+    EXPECT_STREQ(value, "p1");
+    // The same tree, root attributes included.
+    ASSERT_OK_AND_ASSIGN(WriteResult again, Snap(out, 'b'));
+    EXPECT_EQ(again.root, r.root) << out;
+  }
+
+  // A chmod of the root alone is a change: the next snapshot records it.
+  ASSERT_EQ(::chmod(src.path().c_str(), 0700), 0);
+  ASSERT_OK_AND_ASSIGN(WriteResult chmodded, Snap(src.path(), 'a'));
+  EXPECT_NE(chmodded.root, r.root);
+  ASSERT_OK_AND_ASSIGN(TreeEntry after, reader_->Stat(chmodded.root, ""));
+  EXPECT_EQ(after.perms, 0700u);
+}
+
+// A root written before version 2 (no attributes of its own) still reads and restores: the
+// root's attributes read as zero, a directory made for it gets 0755, an existing one keeps its.
+TEST_F(RestoreTest, RootsWrittenBeforeVersion2StillRestore) {
+  ASSERT_OK_AND_ASSIGN(TreeObject top, LoadTree(*chunks_, root_));
+  ASSERT_TRUE(top.self);
+  top.self.reset();
+  ASSERT_OK_AND_ASSIGN(Bytes old_bytes, EncodeTree(top));
+  ASSERT_EQ(old_bytes[0], 1);
+  ASSERT_OK_AND_ASSIGN(storage::PutResult put, chunks_->Put(storage::ChunkKind::kTree, old_bytes));
+  const storage::ChunkId old_root = put.id;
+
+  ASSERT_OK_AND_ASSIGN(TreeEntry root, reader_->Stat(old_root, "/"));
+  EXPECT_EQ(root.perms, 0u);
+  EXPECT_EQ(root.mtime_ns, 0);
+  EXPECT_TRUE(root.xattrs.empty());
+  const std::string made = target_.Sub("made"), existing = target_.Sub("existing");
+  ASSERT_OK(RestoreEntry(*reader_, root, made));
+  ExpectSameAsDirectory(*reader_, old_root, made);
+  ASSERT_EQ(::mkdir(existing.c_str(), 0710), 0);
+  ASSERT_OK(RestoreEntry(*reader_, root, existing));
+  struct stat st;
+  ASSERT_EQ(::stat(made.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  ASSERT_EQ(::stat(existing.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0710u);
 }
 
 }  // namespace
