@@ -29,6 +29,10 @@ std::string EncodeExtentValue(const ChunkId& id, uint32_t length) {
   return v;
 }
 
+// Prefetch bounds: chunk ids waiting to be fetched, and files whose read position is tracked.
+constexpr size_t kMaxPrefetchQueue = 256;
+constexpr size_t kMaxStreams = 4096;
+
 // New chunks are written in batches of about this many bytes during a commit.
 constexpr size_t kChunkBatchBytes = 8u << 20;
 
@@ -63,7 +67,13 @@ struct Segment {
 
 FileData::FileData(LiveTree* tree, storage::ChunkStore* chunks, const storage::Chunker* chunker,
                    const FileDataOptions& options)
-    : tree_(tree), chunks_(chunks), chunker_(chunker), options_(options) {}
+    : tree_(tree), chunks_(chunks), chunker_(chunker), options_(options) {
+  if (options_.prefetch_bytes > 0 && options_.prefetch_threads > 0) {
+    prefetcher_ = std::make_unique<ChunkPrefetcher>(
+        [this](const ChunkId& id) { (void)Chunk(id); }, options_.prefetch_threads,
+        kMaxPrefetchQueue);
+  }
+}
 
 Result<std::unique_ptr<FileData>> FileData::Open(LiveTree* tree, storage::ChunkStore* chunks,
                                                  const storage::Chunker* chunker,
@@ -152,6 +162,11 @@ Result<std::shared_ptr<const Bytes>> FileData::Chunk(const ChunkId& id) {
   return bytes;
 }
 
+bool FileData::Cached(const ChunkId& id) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  return cache_.count(id) > 0;
+}
+
 Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out) {
   std::fill(out.begin(), out.end(), 0);
   if (out.empty()) return Status::Ok();
@@ -163,6 +178,16 @@ Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out)
   it->SeekForPrev(ExtentKey(tree_->project(), ino, offset));
   if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
   const uint64_t end = offset + out.size();
+  // A reader that continues where its last read ended gets the chunks after this read fetched
+  // ahead; the kernel's own readahead keeps at most two of its requests in flight here.
+  uint64_t prefetch_end = end;
+  if (prefetcher_) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto [last, inserted] = read_end_.try_emplace(ino, end);
+    if (!inserted && last->second == offset) prefetch_end = end + options_.prefetch_bytes;
+    last->second = end;
+    if (read_end_.size() > kMaxStreams) read_end_.clear();
+  }
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
       return DataLossError("corrupt extent of inode " + std::to_string(ino));
@@ -171,9 +196,13 @@ Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out)
     uint64_t ext_begin =
         DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
     uint64_t ext_end = ext_begin + DecodeFixed32(v + ChunkId::kSize);
-    if (ext_begin >= end) break;
+    if (ext_begin >= prefetch_end) break;
     if (ext_end <= offset) continue;
     ChunkId id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
+    if (ext_begin >= end) {
+      if (!Cached(id)) prefetcher_->Enqueue(id);
+      continue;
+    }
     ASSIGN_OR_RETURN(auto chunk, Chunk(id));
     if (chunk->size() != ext_end - ext_begin) {
       return DataLossError("extent of inode " + std::to_string(ino) + " disagrees with chunk " +
@@ -560,8 +589,12 @@ bool FileData::HasUncommitted(Ino ino) {
 }
 
 void FileData::Forget(Ino ino) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (dirty_.erase(ino) > 0) ::unlink(ScratchPath(ino).c_str());
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (dirty_.erase(ino) > 0) ::unlink(ScratchPath(ino).c_str());
+  }
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  read_end_.erase(ino);
 }
 
 }  // namespace berth::fs

@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/file.h"
 #include "base/status.h"
+#include "fs/chunk_prefetcher.h"
 #include "fs/interval_set.h"
 #include "fs/live_tree.h"
 #include "storage/chunk_store.h"
@@ -28,6 +29,11 @@ struct FileDataOptions {
   std::string dirty_dir;
   // Decompressed chunks kept for reads. Default: 32 MiB.
   size_t cache_bytes = 32u << 20;
+  // How far ahead of a sequential reader (a read starting where the file's previous read ended)
+  // chunks are fetched into the cache on background threads; 0: no prefetch. Default: 2 MiB.
+  size_t prefetch_bytes = 2u << 20;
+  // Threads fetching ahead. Default: 2.
+  int prefetch_threads = 2;
   // Time source for mtime of writes. Default: the real clock. Not owned.
   Clock* clock = Clock::Real();
 };
@@ -127,6 +133,8 @@ class FileData {
   Status ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out);
   // A decompressed chunk, from the cache or the store. Takes cache_mu_.
   Result<std::shared_ptr<const Bytes>> Chunk(const storage::ChunkId& id);
+  // Whether the chunk is in the cache now. Takes cache_mu_.
+  bool Cached(const storage::ChunkId& id);
   std::string ScratchPath(Ino ino) const;
 
   LiveTree* const tree_;
@@ -144,6 +152,11 @@ class FileData {
   std::unordered_map<storage::ChunkId, decltype(lru_)::iterator, storage::ChunkIdHash>
       cache_;                 // GUARDED_BY(cache_mu_)
   size_t cached_bytes_ = 0;  // GUARDED_BY(cache_mu_)
+  // Where each file's last committed read ended, to recognise sequential readers. Bounded: cleared
+  // when it holds kMaxStreams files. GUARDED_BY(cache_mu_)
+  std::unordered_map<Ino, uint64_t> read_end_;
+  // Last: destroyed first, so its threads stop before the cache they fill goes.
+  std::unique_ptr<ChunkPrefetcher> prefetcher_;
 };
 
 }  // namespace berth::fs
