@@ -12,6 +12,19 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
+// The root as an entry, for a change of its own attributes (the root has no entry elsewhere).
+TreeEntry RootEntry(const DirAttributes& self, const ChunkId& tree) {
+  TreeEntry e;
+  e.type = EntryType::kDirectory;
+  e.perms = self.perms;
+  e.uid = self.uid;
+  e.gid = self.gid;
+  e.mtime_ns = self.mtime_ns;
+  e.xattrs = self.xattrs;
+  e.subtree = tree;
+  return e;
+}
+
 // A directory's own metadata, without what lies below it.
 TreeEntry OwnMetadata(TreeEntry e) {
   e.subtree = ChunkId();
@@ -28,6 +41,12 @@ class Differ {
     if (before == after) return Status::Ok();
     ASSIGN_OR_RETURN(TreeObject old_tree, Load(before, path));
     ASSIGN_OR_RETURN(TreeObject new_tree, Load(after, path));
+    // Roots written before root attributes were recorded have none: nothing to compare.
+    if (old_tree.self && new_tree.self && !(*old_tree.self == *new_tree.self)) {
+      result_.changes.push_back(Change{ChangeKind::kModified, path,
+                                       RootEntry(*old_tree.self, before),
+                                       RootEntry(*new_tree.self, after)});
+    }
     auto a = old_tree.entries.begin(), a_end = old_tree.entries.end();
     auto b = new_tree.entries.begin(), b_end = new_tree.entries.end();
     while (a != a_end || b != b_end) {

@@ -39,6 +39,7 @@ struct DiffResult {
 // subtrees with equal ids are skipped without being read. A name present in both is "modified"
 // when anything recorded about it differs (content, size, metadata, xattrs, link group); a
 // directory whose own metadata is equal is not reported itself, only what changed inside it.
+// The root ("/") is reported modified when both trees record its attributes and they differ.
 // A name that changed type is reported as removed, then added.
 Result<DiffResult> DiffTrees(const SnapshotReader& reader, const storage::ChunkId& before,
                              const storage::ChunkId& after, const DiffOptions& options = {});

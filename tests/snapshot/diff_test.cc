@@ -137,6 +137,23 @@ TEST_F(DiffTest, ReportsAddedRemovedAndModified) {
   EXPECT_EQ(none.trees_read, 0u);
 }
 
+TEST_F(DiffTest, ReportsAChangeOfTheRootItself) {
+  FakeTree tree;
+  tree.Create(kRoot, "a");
+  ChunkId first = Snap(tree);
+  tree.Chmod(kRoot, 0700);
+  ChunkId second = Snap(tree);
+  ASSERT_NE(first, second);
+  ASSERT_OK_AND_ASSIGN(DiffResult diff, DiffTrees(*reader_, first, second));
+  ASSERT_EQ(diff.changes.size(), 1u);
+  const Change& c = diff.changes[0];
+  EXPECT_EQ(c.path, "/");
+  EXPECT_EQ(c.kind, ChangeKind::kModified);
+  ASSERT_TRUE(c.before && c.after);
+  EXPECT_EQ(c.after->perms, 0700u);
+  EXPECT_NE(c.before->perms, 0700u);
+}
+
 TEST_F(DiffTest, EqualsABruteForceDiffOnRandomChanges) {
   for (uint64_t seed : {11, 12, 13, 14}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
