@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/file.h"
+#include "cluster/live_restore.h"
 
 namespace berth::cluster {
 
@@ -140,6 +141,9 @@ Status Node::MountLocked(ProjectRecord record) {
   mount_options.threads = options_.fuse_threads;
   mount_options.readahead_kib = options_.readahead_kib;
   mount_options.writeback_cache = options_.writeback_cache;
+  // A restore killed midway may have left temporaries: gone before the kernel can see them.
+  auto leftovers = RemoveRestoreLeftovers(*project->tree, /*server=*/nullptr);
+  if (!leftovers.ok()) return leftovers.status().WithContext("removing restore leftovers");
   ASSIGN_OR_RETURN(project->server, fs::FuseServer::Mount(project->tree.get(), project->data.get(),
                                                           mountpoint, mount_options));
   if (!record.mounted) {
@@ -271,103 +275,6 @@ Status Node::Unmount(const std::string& id_or_name) {
   RETURN_IF_ERROR(UnmountLocked(record.id));
   record.mounted = false;
   return catalog_->UpdateProject(record);
-}
-
-Result<ImportReport> Node::Import(const std::string& id_or_name, const std::string& source,
-                                  const std::function<void(const ImportReport&)>& progress) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(ProjectRecord record, catalog_->GetProject(id_or_name));
-  const bool was_open = open_.count(record.id) > 0;
-  ASSIGN_OR_RETURN(OpenProject * project, OpenLocked(record));
-  fs::LiveTree& tree = *project->tree;
-  fs::FileData& data = *project->data;
-  ImportReport report;
-  std::map<std::pair<dev_t, ino_t>, fs::Ino> seen;  // hard links in the source
-  std::vector<uint8_t> buffer(1 << 20);
-  // A mounted project changes behind the kernel's back here, and the kernel may cache names
-  // (negative ones too), attributes and pages for a long time (fs/fuse_server.h). Once an entry
-  // is complete, its name, its inode and its directory's attributes are invalidated, so whatever
-  // the kernel saw of it meanwhile goes. This thread serves no FUSE request and holds no lock a
-  // request needs (mu_ is not one), as FuseServer's notify calls require.
-  fs::FuseServer* const mounted = project->server.get();
-  auto announce = [&](fs::Ino parent, const std::string& name, fs::Ino ino) {
-    if (mounted == nullptr) return;
-    Status s = mounted->InvalidateEntry(parent, name);
-    if (s.ok()) s = mounted->InvalidateInode(ino, 0, 0);
-    if (s.ok()) s = mounted->InvalidateInode(parent, -1);
-    if (!s.ok()) spdlog::warn("import into mounted project {}: {}", record.name, s.ToString());
-  };
-
-  // Copies the entries of `dir` into berth directory `into`, depth first.
-  std::function<Status(const std::string&, fs::Ino)> copy_dir =
-      [&](const std::string& dir, fs::Ino into) -> Status {
-    std::error_code ec;
-    std::vector<std::filesystem::path> entries;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      entries.push_back(entry.path());
-    }
-    if (ec) return PosixError("read directory " + dir, ec.value());
-    for (const auto& path : entries) {
-      const std::string name = path.filename().string();
-      struct stat st;
-      if (::lstat(path.c_str(), &st) != 0) return PosixError("stat " + path.string(), errno);
-      const fs::Caller owner{st.st_uid, st.st_gid};
-      fs::Inode made;
-      if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-        auto linked = seen.find({st.st_dev, st.st_ino});
-        if (linked != seen.end()) {
-          RETURN_IF_ERROR(tree.Link(linked->second, into, name));
-          announce(into, name, linked->second);
-          ++report.hard_links;
-          continue;
-        }
-      }
-      if (S_ISDIR(st.st_mode)) {
-        ASSIGN_OR_RETURN(made, tree.MakeDir(into, name, st.st_mode & 07777, owner));
-        RETURN_IF_ERROR(copy_dir(path.string(), made.ino));
-        ++report.directories;
-      } else if (S_ISLNK(st.st_mode)) {
-        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-        ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
-        if (n < 0) return PosixError("readlink " + path.string(), errno);
-        target.resize(static_cast<size_t>(n));
-        ASSIGN_OR_RETURN(made, tree.Symlink(into, name, target, owner));
-        ++report.symlinks;
-      } else {
-        ASSIGN_OR_RETURN(made, tree.MakeNode(into, name, st.st_mode, st.st_rdev, owner));
-        if (S_ISREG(st.st_mode)) {
-          UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-          if (!fd.valid()) return PosixError("open " + path.string(), errno);
-          uint64_t offset = 0;
-          for (;;) {
-            ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return PosixError("read " + path.string(), errno);
-            if (n == 0) break;
-            RETURN_IF_ERROR(data.Write(made.ino, offset, ByteView(buffer.data(), n)));
-            offset += static_cast<uint64_t>(n);
-          }
-          RETURN_IF_ERROR(data.Commit(made.ino));
-          report.bytes += offset;
-        }
-        ++report.files;
-        if (st.st_nlink > 1) seen[{st.st_dev, st.st_ino}] = made.ino;
-      }
-      fs::AttrChange times;
-      times.mode = st.st_mode & 07777;
-      times.atime_ns = int64_t{st.st_atim.tv_sec} * 1'000'000'000 + st.st_atim.tv_nsec;
-      times.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-      if (!S_ISLNK(st.st_mode)) RETURN_IF_ERROR(tree.SetAttr(made.ino, times));
-      announce(into, name, made.ino);
-      if (progress && (report.files + report.directories) % 256 == 0) progress(report);
-    }
-    return Status::Ok();
-  };
-  Status copied = copy_dir(source, fs::kRootIno);
-  if (!was_open) open_.erase(record.id);
-  RETURN_IF_ERROR(copied);
-  if (progress) progress(report);
-  return report;
 }
 
 Status Node::Shutdown() {

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "cluster/catalog.h"
 #include "cluster/embedded_catalog.h"
+#include "cluster/tree_import.h"
 #include "fs/file_data.h"
 #include "fs/fuse_server.h"
 #include "fs/live_tree.h"
@@ -60,10 +61,6 @@ struct ProjectStatus {
   std::string mountpoint;
 };
 
-struct ImportReport {
-  uint64_t files = 0, directories = 0, symlinks = 0, hard_links = 0, bytes = 0;
-};
-
 // Changes `project set` can make; empty fields stay.
 struct ProjectChange {
   std::optional<std::string> name;
@@ -102,7 +99,10 @@ class Node {
   Status DeleteProject(const std::string& id_or_name);
   Result<ProjectStatus> Mount(const std::string& id_or_name);
   Status Unmount(const std::string& id_or_name);
-  // Copies a directory tree into the project (modes, owners, times, symlinks, hard links).
+  // Copies a native directory tree into the project's root (modes, owners, ns times, symlinks,
+  // special files, hard links; cluster/tree_import.h), invalidating the kernel's caches if the
+  // project is mounted. `progress` gets the running totals, on the calling thread.
+  // (cluster/import.cc)
   Result<ImportReport> Import(const std::string& id_or_name, const std::string& source,
                               const std::function<void(const ImportReport&)>& progress);
 

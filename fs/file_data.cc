@@ -12,22 +12,16 @@
 
 namespace berth::fs {
 
+using internal::EncodeExtentValue;
 using internal::ExtentKey;
 using internal::InodeKey;
+using internal::kExtentValueSize;
 using internal::PrefixEnd;
 using storage::ChunkId;
 
 namespace {
 
-constexpr size_t kExtentValueSize = ChunkId::kSize + 4;
 
-std::string EncodeExtentValue(const ChunkId& id, uint32_t length) {
-  std::string v(AsChars(id.bytes()));
-  uint8_t len[4];
-  EncodeFixed32(len, length);
-  v.append(reinterpret_cast<const char*>(len), 4);
-  return v;
-}
 
 // Prefetch bounds: chunk ids waiting to be fetched, and files whose read position is tracked.
 constexpr size_t kMaxPrefetchQueue = 256;

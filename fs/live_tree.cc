@@ -4,6 +4,9 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "base/coding.h"
 #include "fs/internal/keys.h"
 
@@ -12,6 +15,8 @@ namespace berth::fs {
 using internal::CookieKey;
 using internal::DentryKey;
 using internal::DentryPrefix;
+using internal::EncodeExtentValue;
+using internal::ExtentKey;
 using internal::InodeKey;
 using internal::LinkKey;
 using internal::PrefixEnd;
@@ -42,6 +47,9 @@ std::string EncodeCookieValue(Ino ino, uint8_t type, std::string_view name) {
   value.append(name);
   return value;
 }
+
+// An extent's value: chunk id(32) length(4, little-endian), as FileData writes it
+// (doc/live_tree_format.md).
 
 Status Errno(int e, std::string_view what) { return PosixError(what, e); }
 
@@ -540,6 +548,173 @@ Result<Inode> LiveTree::UpdateData(Ino ino, const DataEdit& edit) {
     return written;
   }
   return inode;
+}
+
+Result<Ino> LiveTree::ReserveInodes(uint64_t count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const Ino first = state_.next_ino;
+  state_.next_ino += count;
+  rocksdb::WriteBatch batch;
+  PutState(&batch);
+  Status written = Write(&batch);
+  if (!written.ok()) {
+    state_.next_ino = first;
+    return written;
+  }
+  return first;
+}
+
+Status LiveTree::Import(std::span<const ImportOp> ops, rocksdb::WriteBatch* batch,
+                        size_t* applied) {
+  *applied = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = clock_->NowNanos();
+  // Every inode the batch changes, written once at the end: an inode changed by several ops (a
+  // directory taking many entries, a file taking several names) gets one record and one
+  // dirty mark.
+  struct Touched {
+    Inode inode;
+    bool created = false;  // new in this batch: no record to compare against, version stays
+    bool changed = false;
+  };
+  std::unordered_map<Ino, Touched> touched;
+  std::vector<Ino> order;                 // of first touch, so the batch is deterministic
+  std::unordered_set<std::string> names;  // DentryKey of the names this batch adds
+  // Created by an earlier batch of the same import or existing: read once.
+  auto get = [&](Ino ino) -> Result<Touched*> {
+    auto it = touched.find(ino);
+    if (it != touched.end()) return &it->second;
+    ASSIGN_OR_RETURN(Inode inode, Load(ino));
+    order.push_back(ino);
+    return &touched.emplace(ino, Touched{std::move(inode), false, false}).first->second;
+  };
+  auto get_dir = [&](Ino ino) -> Result<Touched*> {
+    ASSIGN_OR_RETURN(Touched * dir, get(ino));
+    if (!dir->inode.is_dir()) return Errno(ENOTDIR, "inode " + std::to_string(ino));
+    if (dir->inode.nlink == 0)
+      return Errno(ENOENT, "directory " + std::to_string(ino) + " was removed");
+    return dir;
+  };
+  // The name is free: neither in the tree (a directory made by this batch has no entries there)
+  // nor added earlier in this batch.
+  auto check_free = [&](const Touched& dir, std::string_view name) -> Result<std::string> {
+    RETURN_IF_ERROR(ValidateName(name));
+    std::string key = DentryKey(project_, dir.inode.ino, name);
+    if (names.count(key)) return Errno(EEXIST, std::string(name));
+    if (!dir.created) {
+      ASSIGN_OR_RETURN(auto existing, FindEntry(dir.inode.ino, name));
+      if (existing) return Errno(EEXIST, std::string(name));
+    }
+    return key;
+  };
+  State next = state_;
+  auto apply = [&](const ImportOp& op) -> Status {
+    switch (op.kind) {
+      case ImportOp::Kind::kCreate: {
+        const uint32_t type = op.attrs.mode & S_IFMT;
+        if (op.ino < kRootIno + 1 || op.ino >= state_.next_ino || touched.count(op.ino)) {
+          return Errno(EINVAL, "import of inode " + std::to_string(op.ino) + ", not reserved");
+        }
+        if (type == S_IFLNK &&
+            (op.attrs.symlink_target.empty() || op.attrs.symlink_target.size() >= 4096)) {
+          return Errno(op.attrs.symlink_target.empty() ? ENOENT : ENAMETOOLONG, "symlink target");
+        }
+        if (type == 0) return Errno(EINVAL, "import of a node without a file type");
+        ASSIGN_OR_RETURN(Touched * dir, get_dir(op.parent));
+        ASSIGN_OR_RETURN(std::string key, check_free(*dir, op.name));
+        if (limits_.max_inodes != 0 && next.usage.inodes >= limits_.max_inodes) {
+          return Errno(EDQUOT, "inode quota of " + std::to_string(limits_.max_inodes) + " reached");
+        }
+        uint64_t allocated = 0;
+        if (type == S_IFREG) {
+          for (const ImportExtent& e : op.extents) allocated += e.length;
+        } else if (!op.extents.empty()) {
+          return Errno(EINVAL, "data of a non-regular file");
+        }
+        if (allocated > 0 && limits_.max_bytes != 0 &&
+            next.usage.bytes + allocated > limits_.max_bytes) {
+          return Errno(EDQUOT, "byte quota of " + std::to_string(limits_.max_bytes) + " reached");
+        }
+        Inode child;
+        child.ino = op.ino;
+        child.mode = type == S_IFLNK ? (S_IFLNK | 0777) : op.attrs.mode;
+        child.uid = op.attrs.uid;
+        child.gid = (dir->inode.mode & S_ISGID) ? dir->inode.gid : op.attrs.gid;
+        child.nlink = type == S_IFDIR ? 2 : 1;
+        child.rdev = type == S_IFCHR || type == S_IFBLK ? op.attrs.rdev : 0;
+        child.atime_ns = op.attrs.atime_ns;
+        child.mtime_ns = op.attrs.mtime_ns;
+        child.ctime_ns = now;
+        child.parent = type == S_IFDIR ? op.parent : 0;
+        child.symlink_target = type == S_IFLNK ? op.attrs.symlink_target : std::string();
+        child.size = type == S_IFREG   ? op.attrs.size
+                     : type == S_IFLNK ? child.symlink_target.size()
+                                       : 0;
+        child.allocated = allocated;
+        AddEntry(batch, &dir->inode, op.name, child);
+        names.insert(std::move(key));
+        dir->inode.mtime_ns = dir->inode.ctime_ns = now;
+        if (type == S_IFDIR) ++dir->inode.nlink;
+        dir->changed = true;
+        for (const ImportExtent& e : op.extents) {
+          batch->Put(extents_, Slice(ExtentKey(project_, child.ino, e.offset)),
+                     Slice(EncodeExtentValue(e.id, e.length)));
+        }
+        ++next.usage.inodes;
+        next.usage.bytes += allocated;
+        order.push_back(child.ino);
+        touched.emplace(child.ino, Touched{std::move(child), true, true});
+        return Status::Ok();
+      }
+      case ImportOp::Kind::kLink: {
+        ASSIGN_OR_RETURN(Touched * target, get(op.ino));
+        if (target->inode.is_dir()) return Errno(EPERM, "hard link to a directory");
+        if (target->inode.nlink == 0) return Errno(ENOENT, "link to a removed file");
+        if (target->inode.nlink >= kMaxLinks) return Errno(EMLINK, "too many links");
+        ASSIGN_OR_RETURN(Touched * dir, get_dir(op.parent));
+        ASSIGN_OR_RETURN(std::string key, check_free(*dir, op.name));
+        ++target->inode.nlink;
+        target->inode.ctime_ns = now;
+        target->changed = true;
+        AddEntry(batch, &dir->inode, op.name, target->inode);
+        names.insert(std::move(key));
+        dir->inode.mtime_ns = dir->inode.ctime_ns = now;
+        dir->changed = true;
+        return Status::Ok();
+      }
+      case ImportOp::Kind::kSetTimes: {
+        ASSIGN_OR_RETURN(Touched * node, get(op.ino));
+        node->inode.atime_ns = op.attrs.atime_ns;
+        node->inode.mtime_ns = op.attrs.mtime_ns;
+        node->inode.ctime_ns = now;
+        node->changed = true;
+        return Status::Ok();
+      }
+    }
+    return Errno(EINVAL, "unknown import op");
+  };
+  Status failed;
+  size_t done = 0;
+  for (; done < ops.size(); ++done) {
+    failed = apply(ops[done]);
+    if (!failed.ok()) break;
+  }
+  for (Ino ino : order) {
+    Touched& t = touched.at(ino);
+    if (!t.changed) continue;
+    if (!t.created) ++t.inode.version;
+    PutInode(batch, t.inode);
+  }
+  const State before = state_;
+  state_.usage = next.usage;
+  PutState(batch);
+  Status written = Write(batch);
+  if (!written.ok()) {
+    state_ = before;
+    return written;
+  }
+  *applied = done;
+  return failed;
 }
 
 Result<std::string> LiveTree::ReadLink(Ino ino) {

@@ -16,6 +16,7 @@
 #include "fs/inode.h"
 #include "fs/project_id.h"
 #include "snapshot/tree_source.h"
+#include "storage/chunk_id.h"
 #include "storage/database.h"
 
 namespace berth::fs {
@@ -66,6 +67,37 @@ struct AttrChange {
   std::optional<int64_t> mtime_ns;
   bool atime_now = false;  // UTIME_NOW: the tree's clock, not the caller's
   bool mtime_now = false;
+};
+
+// One data extent of an imported file: bytes [offset, offset + length) are chunk `id`, which
+// the chunk store holds, or which the batch given to LiveTree::Import stores.
+struct ImportExtent {
+  uint64_t offset = 0;
+  storage::ChunkId id;
+  uint32_t length = 0;
+};
+
+// One step of a bulk import (LiveTree::Import).
+struct ImportOp {
+  enum class Kind : uint8_t {
+    // A new inode `ino` named `name` in directory `parent`, with `attrs` and `extents`.
+    kCreate,
+    // A new name `name` in directory `parent` for the existing non-directory `ino`.
+    kLink,
+    // `ino`'s atime and mtime become those of `attrs` (a directory whose entries are all in).
+    kSetTimes,
+  };
+  Kind kind = Kind::kCreate;
+  Ino ino = 0;  // kCreate: a number from ReserveInodes, used once
+  Ino parent = 0;
+  std::string name;
+  // kCreate: mode (type and permission bits), uid, gid (the directory's setgid rule applies, as
+  // in MakeNode), rdev, size (regular files), atime_ns, mtime_ns, symlink_target (symlinks,
+  // whose mode is always 0777). nlink, ctime, parent, version and allocated are the tree's.
+  Inode attrs;
+  // kCreate of a regular file: its data in offset order; bytes in no extent are holes. The
+  // extents' lengths are what the file counts against the byte quota.
+  std::vector<ImportExtent> extents;
 };
 
 struct DirListing {
@@ -126,6 +158,22 @@ class LiveTree {
   Result<Inode> UpdateData(Ino ino, const DataEdit& edit);
   rocksdb::ColumnFamilyHandle* extents_family() const { return extents_; }
   Result<std::string> ReadLink(Ino ino);
+
+  // Bulk import (a native tree copied in, cluster/tree_import.h): many entries per WriteBatch,
+  // each created with its attributes and extents at once.
+  //
+  // Reserves `count` fresh inode numbers for Import's kCreate ops; returns the first. Numbers
+  // never used stay unused for good (harmless: numbers are never reused).
+  Result<Ino> ReserveInodes(uint64_t count);
+  // Applies `ops` in order: their records, dirty marks, name links, cookies and the usage
+  // counters go into `batch`, which may already hold the chunk records the extents reference,
+  // and the batch is written as one atomic write. Each op is checked as the single operation
+  // would be (ENOENT, ENOTDIR, EEXIST, EINVAL, ENAMETOOLONG, EMLINK; EDQUOT when an inode or the
+  // allocated bytes would pass the quota). At the first op that fails, the ops before it (and
+  // whatever `batch` held) are written and its error is returned. `*applied` is the number of ops
+  // written (0 if the write itself failed). A directory's mtime moves as entries are added;
+  // a kSetTimes after them restores what the source had.
+  Status Import(std::span<const ImportOp> ops, rocksdb::WriteBatch* batch, size_t* applied);
 
   // Up to `max` entries of a directory, in cookie order, after cookie `after` (0: from the
   // start). "." and ".." are not included: the caller adds them (cookies 1 and 2).

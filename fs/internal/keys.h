@@ -7,6 +7,7 @@
 #include "base/coding.h"
 #include "fs/inode.h"
 #include "fs/project_id.h"
+#include "storage/chunk_id.h"
 
 namespace berth::fs::internal {
 
@@ -40,6 +41,15 @@ inline std::string ExtentKey(const ProjectId& p, Ino ino, uint64_t offset) {
   std::string k = InodeKey(p, ino);
   PutBigEndian64(&k, offset);
   return k;
+}
+// An extent's value: the chunk id, then the extent's length (u32, little-endian).
+inline constexpr size_t kExtentValueSize = storage::ChunkId::kSize + 4;
+inline std::string EncodeExtentValue(const storage::ChunkId& id, uint32_t length) {
+  std::string v(AsChars(id.bytes()));
+  uint8_t len[4];
+  EncodeFixed32(len, length);
+  v.append(reinterpret_cast<const char*>(len), 4);
+  return v;
 }
 // A name of `ino`: the directory holding it and the name there. One inode's names are one range,
 // so the snapshot writer finds a changed file's directories without a parent field.

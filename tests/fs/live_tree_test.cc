@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "fs/internal/keys.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -463,6 +464,157 @@ TEST(InodeRecordTest, RoundTripAndCorruption) {
   EXPECT_EQ(e2.ino, 7u);
   EXPECT_EQ(e2.cookie, 99u);
   EXPECT_FALSE(DecodeDirEntry(AsBytes("x")).ok());
+}
+
+// Bulk import (LiveTree::Import): what the single operations would leave, in one batch.
+class LiveTreeImportTest : public LiveTreeTest {
+ protected:
+  static ImportOp Create(Ino ino, Ino parent, const std::string& name, uint32_t mode,
+                         int64_t mtime_ns = 0) {
+    ImportOp op;
+    op.kind = ImportOp::Kind::kCreate;
+    op.ino = ino;
+    op.parent = parent;
+    op.name = name;
+    op.attrs.mode = mode;
+    op.attrs.uid = 7;
+    op.attrs.gid = 8;
+    op.attrs.atime_ns = mtime_ns + 1;
+    op.attrs.mtime_ns = mtime_ns;
+    return op;
+  }
+  static storage::ChunkId Id(uint8_t fill) {
+    uint8_t bytes[storage::ChunkId::kSize];
+    std::fill(std::begin(bytes), std::end(bytes), fill);
+    return storage::ChunkId::FromBytes(ByteView(bytes, sizeof(bytes)));
+  }
+  bool Has(const std::string& family, const std::string& key) {
+    std::string value;
+    return db_->db()->Get(rocksdb::ReadOptions(), db_->Family(family), key, &value).ok();
+  }
+  Status Apply(const std::vector<ImportOp>& ops, size_t* applied) {
+    rocksdb::WriteBatch batch;
+    return tree_->Import(ops, &batch, applied);
+  }
+};
+
+TEST_F(LiveTreeImportTest, CreatesEntriesWithTheirAttributesExtentsAndLinks) {
+  ASSERT_OK_AND_ASSIGN(Ino first, tree_->ReserveInodes(8));
+  clock_.AdvanceMillis(5000);
+  const int64_t now = clock_.NowNanos();
+  const Ino d = first, f = first + 1, l = first + 2, p = first + 3;
+  std::vector<ImportOp> ops;
+  ops.push_back(Create(d, kRootIno, "d", S_IFDIR | 0750, 1000));
+  ImportOp file = Create(f, d, "f", S_IFREG | 0640, 2000);
+  file.attrs.size = 300;  // a hole at [100, 200)
+  file.extents = {{0, Id(1), 100}, {200, Id(2), 100}};
+  ops.push_back(file);
+  ImportOp link = Create(l, d, "l", S_IFLNK | 0777, 3000);
+  link.attrs.symlink_target = "f";
+  ops.push_back(link);
+  ops.push_back(Create(p, kRootIno, "p", S_IFIFO | 0600, 4000));
+  ImportOp hard;
+  hard.kind = ImportOp::Kind::kLink;
+  hard.ino = f;
+  hard.parent = kRootIno;
+  hard.name = "f2";
+  ops.push_back(hard);
+  ImportOp times;
+  times.kind = ImportOp::Kind::kSetTimes;
+  times.ino = d;
+  times.attrs.atime_ns = 1001;
+  times.attrs.mtime_ns = 1000;
+  ops.push_back(times);
+  size_t applied = 99;
+  ASSERT_OK(Apply(ops, &applied));
+  EXPECT_EQ(applied, ops.size());
+
+  EXPECT_EQ(Names(kRootIno), (std::vector<std::string>{"d", "f2", "p"}));
+  EXPECT_EQ(Names(d), (std::vector<std::string>{"f", "l"}));
+  Inode dir = Attr(d);
+  EXPECT_EQ(dir.mode, S_IFDIR | 0750u);
+  EXPECT_EQ(dir.uid, 7u);
+  EXPECT_EQ(dir.nlink, 2u);
+  EXPECT_EQ(dir.parent, kRootIno);
+  EXPECT_EQ(dir.mtime_ns, 1000);
+  EXPECT_EQ(dir.atime_ns, 1001);
+  Inode root = Attr(kRootIno);
+  EXPECT_EQ(root.nlink, 3u);
+  EXPECT_EQ(root.mtime_ns, now);
+  Inode reg = Attr(f);
+  EXPECT_EQ(reg.mode, S_IFREG | 0640u);
+  EXPECT_EQ(reg.size, 300u);
+  EXPECT_EQ(reg.allocated, 200u);
+  EXPECT_EQ(reg.nlink, 2u);
+  EXPECT_EQ(reg.mtime_ns, 2000);
+  EXPECT_EQ(reg.ctime_ns, now);
+  ASSERT_OK_AND_ASSIGN(Inode via_link, tree_->Lookup(kRootIno, "f2"));
+  EXPECT_EQ(via_link.ino, f);
+  ASSERT_OK_AND_ASSIGN(std::string target, tree_->ReadLink(l));
+  EXPECT_EQ(target, "f");
+  EXPECT_EQ(Attr(l).size, 1u);
+  EXPECT_EQ(Attr(p).mode, S_IFIFO | 0600u);
+  EXPECT_EQ(tree_->usage().inodes, 5u);
+  EXPECT_EQ(tree_->usage().bytes, 200u);
+
+  // The bookkeeping the snapshot writer and FileData read: extents, dirty marks, name links.
+  using internal::ExtentKey;
+  using internal::InodeKey;
+  using internal::LinkKey;
+  EXPECT_TRUE(Has(kExtentFamily, ExtentKey(project_, f, 0)));
+  EXPECT_TRUE(Has(kExtentFamily, ExtentKey(project_, f, 200)));
+  EXPECT_FALSE(Has(kExtentFamily, ExtentKey(project_, f, 100)));
+  for (Ino ino : {kRootIno, d, f, l, p}) EXPECT_TRUE(Has(kDirtyFamily, InodeKey(project_, ino)));
+  EXPECT_TRUE(Has(kLinkFamily, LinkKey(project_, f, d, "f")));
+  EXPECT_TRUE(Has(kLinkFamily, LinkKey(project_, f, kRootIno, "f2")));
+
+  // Counters and records survive a reopen, and new numbers do not collide with reserved ones.
+  ASSERT_OK(Reopen());
+  EXPECT_EQ(tree_->usage().inodes, 5u);
+  EXPECT_EQ(tree_->usage().bytes, 200u);
+  EXPECT_GE(File(kRootIno, "later").ino, first + 8);
+}
+
+TEST_F(LiveTreeImportTest, StopsAtTheQuotaAndKeepsWhatFits) {
+  tree_->set_limits(Limits{/*max_inodes=*/3, /*max_bytes=*/150});
+  ASSERT_OK_AND_ASSIGN(Ino first, tree_->ReserveInodes(4));
+  ImportOp a = Create(first, kRootIno, "a", S_IFREG | 0644);
+  a.attrs.size = 100;
+  a.extents = {{0, Id(1), 100}};
+  ImportOp b = a;
+  b.ino = first + 1;
+  b.name = "b";
+  std::vector<ImportOp> ops{a, b};
+  size_t applied = 0;
+  EXPECT_ERRNO(Apply(ops, &applied), EDQUOT);  // b's bytes would pass 150
+  EXPECT_EQ(applied, 1u);
+  EXPECT_EQ(Names(kRootIno), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(tree_->usage().bytes, 100u);
+
+  ops = {Create(first + 2, kRootIno, "c", S_IFREG | 0644),
+         Create(first + 3, kRootIno, "d", S_IFREG | 0644)};
+  EXPECT_ERRNO(Apply(ops, &applied), EDQUOT);  // d would be the fourth inode
+  EXPECT_EQ(applied, 1u);
+  EXPECT_EQ(Names(kRootIno), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(tree_->usage().inodes, 3u);
+  ASSERT_OK(Reopen());
+  EXPECT_EQ(tree_->usage().inodes, 3u);
+  EXPECT_EQ(tree_->usage().bytes, 100u);
+}
+
+TEST_F(LiveTreeImportTest, RefusesTakenNamesAndUnreservedInodes) {
+  File(kRootIno, "taken");
+  ASSERT_OK_AND_ASSIGN(Ino first, tree_->ReserveInodes(2));
+  size_t applied = 0;
+  EXPECT_ERRNO(Apply({Create(first, kRootIno, "taken", S_IFREG | 0644)}, &applied), EEXIST);
+  EXPECT_ERRNO(Apply({Create(first, kRootIno, "x", S_IFREG | 0644),
+                      Create(first + 1, kRootIno, "x", S_IFREG | 0644)},
+                     &applied),
+               EEXIST);
+  EXPECT_EQ(applied, 1u);
+  EXPECT_ERRNO(Apply({Create(first + 100, kRootIno, "y", S_IFREG | 0644)}, &applied), EINVAL);
+  EXPECT_ERRNO(Apply({Create(first + 1, first, "z", S_IFREG | 0644)}, &applied), ENOTDIR);
+  EXPECT_EQ(tree_->usage().inodes, 3u);
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <thread>
 
@@ -172,6 +174,129 @@ TEST_F(DaemonLifecycleTest, ImportIntoAMountedProjectIsSeenAtOnce) {
   ASSERT_EQ(stat(mnt.c_str(), &st), 0);
   EXPECT_EQ(st.st_nlink, root_links + 1);  // "sub"'s ".."
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(mnt), {}), 2);
+}
+
+// Writes `size` pseudo-random (incompressible, deterministic) bytes to `path`.
+void WriteRandom(const std::string& path, size_t size, uint32_t seed) {
+  std::string bytes(size, '\0');
+  for (char& c : bytes) {
+    seed = seed * 1664525u + 1013904223u;
+    c = static_cast<char>(seed >> 24);
+  }
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+void SetMtime(const std::string& path, time_t sec, long nsec) {
+  struct timespec times[2] = {{sec, nsec + 1}, {sec, nsec}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+// What a copy must keep of every entry of a tree: type, permissions, ns mtime (not of symlinks,
+// whose time the tools set differently), size and bytes, symlink targets, and which names are
+// one file (by the first name of each).
+std::map<std::string, std::string> Describe(const std::string& root) {
+  std::map<std::string, std::string> out;
+  std::map<std::pair<dev_t, ino_t>, std::string> first_name;
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+    paths.push_back(e.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  for (const std::string& path : paths) {
+    struct stat st;
+    EXPECT_EQ(lstat(path.c_str(), &st), 0) << path;
+    std::string d = std::to_string(st.st_mode) + " ";
+    if (!S_ISLNK(st.st_mode)) {
+      d += std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + " ";
+    }
+    if (S_ISREG(st.st_mode)) {
+      d += std::to_string(st.st_size) + " " + std::to_string(std::hash<std::string>()(Slurp(path)));
+      auto [it, fresh] =
+          first_name.emplace(std::make_pair(st.st_dev, st.st_ino), path.substr(root.size()));
+      if (!fresh) d += " = " + it->second;
+    } else if (S_ISLNK(st.st_mode)) {
+      d += std::filesystem::read_symlink(path).string();
+    }
+    out[path.substr(root.size())] = d;
+  }
+  return out;
+}
+
+// Large, sparse, duplicate and special files, hard links across directories and ns times of
+// files and directories come through an import, through the mount and through a snapshot's
+// export alike.
+TEST_F(DaemonLifecycleTest, ImportKeepsTimesLinksHolesAndSpecialFiles) {
+  const std::string src = dir_.Sub("src");
+  std::filesystem::create_directories(src + "/dir/sub");
+  WriteRandom(src + "/big", (9u << 20) + 12345, 1);  // past one file's 8 MiB of chunk records
+  WriteRandom(src + "/dir/dup1", 300000, 2);
+  WriteRandom(src + "/dir/sub/dup2", 300000, 2);  // the same chunks: stored once
+  {
+    std::ofstream sparse(src + "/sparse", std::ios::binary);
+    sparse.seekp(3 << 20);
+    sparse << "end";
+  }
+  std::ofstream(src + "/empty");
+  ASSERT_EQ(mkfifo((src + "/dir/pipe").c_str(), 0640), 0);
+  ASSERT_EQ(symlink("../big", (src + "/dir/up").c_str()), 0);
+  ASSERT_EQ(link((src + "/big").c_str(), (src + "/dir/sub/big2").c_str()), 0);
+  ASSERT_EQ(chmod((src + "/dir/sub").c_str(), 0701), 0);
+  SetMtime(src + "/big", 1'500'000'000, 111);
+  SetMtime(src + "/dir/sub", 1'400'000'000, 222'333'444);  // after its entries, as tar does
+  SetMtime(src + "/dir", 1'300'000'000, 5);
+
+  BerthJson({"project", "create", "zeta"});
+  json report = BerthJson({"import", "zeta", src});
+  EXPECT_EQ(report["files"], 6);  // big, dup1, dup2, sparse, empty, pipe
+  EXPECT_EQ(report["directories"], 2);
+  EXPECT_EQ(report["symlinks"], 1);
+  EXPECT_EQ(report["hard_links"], 1);
+  EXPECT_EQ(report["bytes"], (9u << 20) + 12345 + 2 * 300000 + (3 << 20) + 3);
+  json list = BerthJson({"project", "list"});
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["usage"]["inodes"], 10);  // the root and 9 imported inodes
+  // Allocated bytes: the sparse file's hole is not counted.
+  EXPECT_LT(list[0]["usage"]["bytes"].get<uint64_t>(), (9u << 20) + 12345 + 2 * 300000 + (1 << 20));
+
+  const auto expected = Describe(src);
+  const std::string mnt = BerthJson({"mount", "zeta"})["mountpoint"];
+  EXPECT_EQ(Describe(mnt), expected);
+  BerthJson({"snapshot", "zeta", "--label", "imported"});
+  const std::string exported = dir_.Sub("exported");
+  ASSERT_EQ(Berth({"export", "zeta@imported", exported}).exit_code, 0);
+  EXPECT_EQ(Describe(exported), expected);
+}
+
+// The quota holds during an import: the import stops with EDQUOT, what fit is there, and the
+// usage counters say exactly that.
+TEST_F(DaemonLifecycleTest, ImportStopsAtTheQuota) {
+  const std::string src = dir_.Sub("src");
+  std::filesystem::create_directories(src);
+  for (int i = 0; i < 10; ++i) WriteRandom(src + "/f" + std::to_string(i), 100000, 10 + i);
+  BerthJson({"project", "create", "eta", "--inodes", "4"});
+  CommandResult refused = Berth({"import", "eta", src});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("quota"), std::string::npos) << refused.err;
+  BerthJson({"project", "create", "theta", "--quota", "250000"});
+  EXPECT_EQ(Berth({"import", "theta", src}).exit_code, 1);
+
+  json list = BerthJson({"project", "list"});
+  ASSERT_EQ(list.size(), 2u);
+  for (const json& p : list) {
+    const std::string mnt = BerthJson({"mount", p["name"]})["mountpoint"];
+    const auto entries = std::distance(std::filesystem::directory_iterator(mnt), {});
+    if (p["name"] == "eta") {
+      EXPECT_EQ(p["usage"]["inodes"], 4);
+      EXPECT_EQ(entries, 3);
+    } else {
+      EXPECT_EQ(p["usage"]["inodes"], 3);
+      EXPECT_EQ(p["usage"]["bytes"], 200000);
+      EXPECT_EQ(entries, 2);
+    }
+    for (const auto& e : std::filesystem::directory_iterator(mnt)) {
+      EXPECT_EQ(std::filesystem::file_size(e.path()), 100000u) << e.path();
+    }
+  }
 }
 
 }  // namespace
