@@ -1,5 +1,6 @@
 #include "cluster/live_restore.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -313,6 +314,10 @@ Result<uint64_t> RemoveRestoreLeftovers(fs::LiveTree& tree, fs::FuseServer* serv
         (void)tree.ReleaseOrphan(gone->ino);
       }
     }
+  }
+  if (removed > 0) {
+    spdlog::warn("project {}: removed {} temporary file(s) an interrupted restore left behind",
+                 tree.project().ToString(), removed);
   }
   return removed;
 }

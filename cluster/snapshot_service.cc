@@ -222,11 +222,7 @@ Result<RestoreReport> SnapshotService::Restore(const ResolvedRef& ref, const std
 
 Status SnapshotService::RemoveLeftoversOnceLocked(ProjectAccess& project) {
   if (cleaned_.count(project.record.id)) return Status::Ok();
-  ASSIGN_OR_RETURN(uint64_t removed, RemoveRestoreLeftovers(*project.tree, project.server));
-  if (removed > 0) {
-    spdlog::warn("project {}: removed {} temporary file(s) an interrupted restore left behind",
-                 project.record.id.ToString(), removed);
-  }
+  RETURN_IF_ERROR(RemoveRestoreLeftovers(*project.tree, project.server).status());
   cleaned_.insert(project.record.id);
   return Status::Ok();
 }

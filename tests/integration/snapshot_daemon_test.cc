@@ -83,8 +83,8 @@ TEST_F(SnapshotDaemonTest, BrowseWhatEachSnapshotHeld) {
   nlohmann::json diff = BerthJson({"diff", "doc@draft", "doc@latest"});
   EXPECT_EQ(diff["added"], nlohmann::json::array({"/paper/refs.bib"}));
   EXPECT_EQ(diff["removed"], nlohmann::json::array({"/data.csv"}));
-  // The directory's own mtime moved when refs.bib was added.
-  EXPECT_EQ(diff["modified"], nlohmann::json::array({"/paper", "/paper/main.tex"}));
+  // The directories' own mtimes moved: the root's when data.csv went, paper's when refs.bib came.
+  EXPECT_EQ(diff["modified"], nlohmann::json::array({"/", "/paper", "/paper/main.tex"}));
 
   nlohmann::json versions = BerthJson({"versions", "doc", "paper/main.tex"});
   ASSERT_EQ(versions.size(), 2u);
