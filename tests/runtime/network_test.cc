@@ -15,46 +15,51 @@ using ::berth::testing::StatusIs;
 using ::berth::testing::TcpExchange;
 using ::testing::HasSubstr;
 
-constexpr char kBridge[] = "berthtest0";
-constexpr char kGateway[] = "100.81.0.1";
-
+// Each test has a bridge and a /24 of its own (100.81.N.0/24 on berthtestN): ctest runs the
+// tests of this file in parallel processes.
 class NetworkTest : public RuntimeTest {
  protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    ASSERT_OK(DeleteBridge(kBridge));  // a crashed earlier run's
-  }
   void TearDown() override {
     RuntimeTest::TearDown();  // containers first: their veths leave the bridge
-    if (::geteuid() == 0) EXPECT_OK(DeleteBridge(kBridge));
+    if (!bridge_.empty()) EXPECT_OK(DeleteBridge(bridge_));
   }
 
-  ContainerSpec NetworkedSpec(const std::string& tag, const std::string& address) {
+  void UseNetwork(int n) {
+    bridge_ = "berthtest" + std::to_string(n);
+    prefix_ = "100.81." + std::to_string(n) + ".";
+    ASSERT_OK(DeleteBridge(bridge_));  // a crashed earlier run's
+  }
+  std::string Address(int host) const { return prefix_ + std::to_string(host); }
+
+  ContainerSpec NetworkedSpec(const std::string& tag, int host) {
     ContainerSpec spec = Spec(tag, MakeProject(tag));
-    spec.network = {kBridge, address, kGateway};
+    spec.network = {bridge_, Address(host) + "/24", Address(1)};
     return spec;
   }
+
+  std::string bridge_;
+  std::string prefix_;
 };
 
 TEST_F(NetworkTest, HostAndContainerReachEachOtherOverTheBridge) {
-  ContainerSpec spec = NetworkedSpec("net", "100.81.0.2/24");
+  UseNetwork(1);
+  ContainerSpec spec = NetworkedSpec("net", 2);
   ASSERT_OK(Start(spec));
   // The bridge was made with the gateway's address.
-  EXPECT_TRUE(PathExists(std::string("/sys/class/net/") + kBridge + "/bridge"));
+  EXPECT_TRUE(PathExists("/sys/class/net/" + bridge_ + "/bridge"));
 
   ExecResult r = Sh(spec.name, "ls /sys/class/net; ip -4 addr show eth0; ip route");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("eth0\nlo\n"));
-  EXPECT_THAT(r.out, HasSubstr("inet 100.81.0.2/24"));
-  EXPECT_THAT(r.out, HasSubstr("default via 100.81.0.1 dev eth0"));
+  EXPECT_THAT(r.out, HasSubstr("inet " + Address(2) + "/24"));
+  EXPECT_THAT(r.out, HasSubstr("default via " + Address(1) + " dev eth0"));
 
   // The project user serves its project's files; the host fetches one.
   r = Sh(spec.name, "echo served from the project > hello.txt && httpd -p 8080 -h /home/user");
   ASSERT_EQ(r.code, 0) << r.err;
   std::string reply;
   ASSERT_TRUE(Eventually([&] {
-    reply = TcpExchange("100.81.0.2", 8080, "GET /hello.txt HTTP/1.0\r\n\r\n");
+    reply = TcpExchange(Address(2), 8080, "GET /hello.txt HTTP/1.0\r\n\r\n", bridge_);
     return !reply.empty();
   }));
   EXPECT_THAT(reply, HasSubstr("200 OK"));
@@ -62,7 +67,7 @@ TEST_F(NetworkTest, HostAndContainerReachEachOtherOverTheBridge) {
 
   // And the container reaches the host at the gateway.
   UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in at = Ipv4Endpoint(kGateway, 0);
+  sockaddr_in at = Ipv4Endpoint(Address(1), 0);
   ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&at), sizeof(at)), 0);
   ASSERT_EQ(::listen(listener.get(), 1), 0);
   socklen_t len = sizeof(at);
@@ -75,30 +80,33 @@ TEST_F(NetworkTest, HostAndContainerReachEachOtherOverTheBridge) {
       received.append(buf, n);
     }
   });
-  r = Sh(spec.name, "echo hello host | nc " + std::string(kGateway) + " " +
-                        std::to_string(ntohs(at.sin_port)));
+  r = Sh(spec.name, "echo hello host | nc " + Address(1) + " " + std::to_string(ntohs(at.sin_port)));
   server.join();
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(received, "hello host\n");
 
-  // Stopping removes the host end of the veth from the bridge.
+  // Stopping removes the host end of the veth from the bridge: the kernel deletes the pair with
+  // the container's network namespace, asynchronously (seconds when namespaces die in parallel).
   ASSERT_OK(runtime_->Stop(spec.name, std::chrono::seconds(2)));
-  const std::string ports = std::string("/sys/class/net/") + kBridge + "/brif";
-  EXPECT_TRUE(Eventually([&] {
-    std::error_code ec;
-    return std::filesystem::is_empty(ports, ec);
-  }));
+  const std::string ports = "/sys/class/net/" + bridge_ + "/brif";
+  EXPECT_TRUE(Eventually(
+      [&] {
+        std::error_code ec;
+        return std::filesystem::is_empty(ports, ec);
+      },
+      std::chrono::seconds(60)));
 }
 
 TEST_F(NetworkTest, TwoContainersShareTheBridge) {
-  ContainerSpec a = NetworkedSpec("neta", "100.81.0.2/24");
-  ContainerSpec b = NetworkedSpec("netb", "100.81.0.3/24");
+  UseNetwork(2);
+  ContainerSpec a = NetworkedSpec("neta", 2);
+  ContainerSpec b = NetworkedSpec("netb", 3);
   ASSERT_OK(Start(a));
   ASSERT_OK(Start(b));
   ASSERT_EQ(Sh(a.name, "echo from a > a.txt && httpd -p 8080 -h /home/user").code, 0);
   std::string fetched;
   ASSERT_TRUE(Eventually([&] {
-    ExecResult r = Sh(b.name, "wget -q -O - http://100.81.0.2:8080/a.txt");
+    ExecResult r = Sh(b.name, "wget -q -O - http://" + Address(2) + ":8080/a.txt");
     fetched = r.out;
     return r.code == 0;
   }));
@@ -106,12 +114,13 @@ TEST_F(NetworkTest, TwoContainersShareTheBridge) {
 }
 
 TEST_F(NetworkTest, ABridgeWithAnotherAddressIsRefused) {
-  ASSERT_OK(EnsureBridge(kBridge, *Ipv4Net::Parse("100.81.1.1/24")));
-  ContainerSpec spec = NetworkedSpec("netbad", "100.81.0.2/24");
+  UseNetwork(3);
+  ASSERT_OK(EnsureBridge(bridge_, *Ipv4Net::Parse("100.81.99.1/24")));
+  ContainerSpec spec = NetworkedSpec("netbad", 2);
   EXPECT_THAT(Start(spec), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_THAT(runtime_->Stats(spec.name), StatusIs(StatusCode::kNotFound));
   // Ensuring the configured address again is a no-op.
-  EXPECT_OK(EnsureBridge(kBridge, *Ipv4Net::Parse("100.81.1.1/24")));
+  EXPECT_OK(EnsureBridge(bridge_, *Ipv4Net::Parse("100.81.99.1/24")));
   EXPECT_THAT(EnsureBridge("lo", *Ipv4Net::Parse("100.81.1.1/24")),
               StatusIs(StatusCode::kFailedPrecondition));
 }

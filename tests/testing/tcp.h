@@ -22,12 +22,18 @@ inline sockaddr_in Ipv4Endpoint(const std::string& address, uint16_t port) {
   return in;
 }
 
-// Sends `request` to address:port over TCP and returns everything the peer sent back before
-// closing; empty when it could not connect. Tests point it only at loopback or at network
-// namespaces they made themselves.
+// Sends `request` to address:port over TCP through the network interface `device` only, and
+// returns everything the peer sent back before closing; empty when it could not connect. Tests
+// point it only at network namespaces they made themselves, behind a bridge they made: bound to
+// that bridge, a connection can never leave the host, even while the bridge or its route is
+// missing (then it fails instead of following the default route).
 inline std::string TcpExchange(const std::string& address, uint16_t port,
-                               const std::string& request) {
+                               const std::string& request, const std::string& device) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (device.empty() || ::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                     static_cast<socklen_t>(device.size())) != 0) {
+    return "";
+  }
   const sockaddr_in to = Ipv4Endpoint(address, port);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)) != 0) return "";
   if (::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
