@@ -12,7 +12,7 @@
 #   ONLY               space-separated subset of: change kernel growth (default: all)
 #   SIZES              file counts of the generated trees, each 1000 * 10^k
 #                      (default "10000 100000 1000000")
-#   PEERS              subset of: restic borg bup (default: all three)
+#   PEERS              subset of: restic borg bup (default: all three; PEERS="" runs berth alone)
 #   RUNS               fresh-repository runs of the kernel ingest and whole-tree restores; the
 #                      table shows the median (default 3)
 #   ROUNDS             change and no-change snapshots per tree, berth (default 3)
@@ -53,7 +53,7 @@ BUILD_DIR=${1:-/work/main/build}
 CACHE=${BERTH_BENCH_CACHE:-/var/tmp/berth-bench}
 ONLY=${ONLY:-change kernel growth}
 SIZES=${SIZES:-10000 100000 1000000}
-PEERS=${PEERS:-restic borg bup}
+PEERS=${PEERS-restic borg bup}  # set but empty: berth alone
 RUNS=${RUNS:-3}
 ROUNDS=${ROUNDS:-3}
 PEER_ROUNDS=${PEER_ROUNDS:-3}

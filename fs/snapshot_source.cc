@@ -1,5 +1,8 @@
 #include "fs/snapshot_source.h"
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -25,23 +28,44 @@ constexpr size_t kExtentValueSize = ChunkId::kSize + 4;
 }  // namespace
 
 LiveTreeSource::LiveTreeSource(LiveTree* tree, storage::Database* db)
-    : tree_(tree), db_(db), view_(db->db()->GetSnapshot()) {}
+    : tree_(tree), db_(db), view_(db->db()->GetSnapshot()) {
+  read_.snapshot = view_;
+}
 
-LiveTreeSource::~LiveTreeSource() { db_->db()->ReleaseSnapshot(view_); }
+LiveTreeSource::~LiveTreeSource() {
+  cursors_.clear();
+  if (view_ != nullptr) db_->db()->ReleaseSnapshot(view_);
+}
 
 std::unique_ptr<snapshot::TreeSource> LiveTree::OpenSnapshotSource() {
   return std::make_unique<LiveTreeSource>(this, db_);
 }
 
+LiveTreeSource::Cursor& LiveTreeSource::CursorOf(rocksdb::ColumnFamilyHandle* family) {
+  for (auto& [handle, cursor] : cursors_) {
+    if (handle == family) return *cursor;
+  }
+  auto cursor = std::make_unique<Cursor>();
+  rocksdb::ReadOptions options = read_;
+  options.iterate_upper_bound = &cursor->upper_slice;
+  cursor->it.reset(db_->db()->NewIterator(options, family));
+  cursors_.emplace_back(family, std::move(cursor));
+  return *cursors_.back().second;
+}
+
+rocksdb::Iterator* LiveTreeSource::SeekTo(rocksdb::ColumnFamilyHandle* family,
+                                          const std::string& prefix) {
+  Cursor& c = CursorOf(family);
+  c.upper = PrefixEnd(prefix);
+  c.upper_slice = rocksdb::Slice(c.upper);
+  c.it->Seek(prefix);
+  return c.it.get();
+}
+
 template <typename Fn>
 Status LiveTreeSource::Scan(rocksdb::ColumnFamilyHandle* family, const std::string& prefix, Fn fn) {
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.snapshot = view_;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, family));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  rocksdb::Iterator* it = SeekTo(family, prefix);
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
     rocksdb::Slice suffix(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     RETURN_IF_ERROR(fn(suffix, it->value()));
   }
@@ -49,17 +73,38 @@ Status LiveTreeSource::Scan(rocksdb::ColumnFamilyHandle* family, const std::stri
   return Status::Ok();
 }
 
+Result<bool> LiveTreeSource::HasAnyKey(rocksdb::ColumnFamilyHandle* family,
+                                       const std::string& prefix) {
+  rocksdb::Iterator* it = SeekTo(family, prefix);
+  if (!it->status().ok()) return UnavailableError("scan live tree: " + it->status().ToString());
+  return it->Valid() && it->key().starts_with(prefix);
+}
+
 Result<std::vector<DirtyMark>> LiveTreeSource::DirtyNodes() {
   std::vector<DirtyMark> marks;
-  RETURN_IF_ERROR(Scan(db_->Family(kDirtyFamily), std::string(tree_->project().key()),
-                       [&](rocksdb::Slice key, rocksdb::Slice value) -> Status {
-                         if (key.size() != 8 || value.size() != 8) {
-                           return DataLossError("corrupt dirty mark");
-                         }
-                         const Ino ino = DecodeBigEndian64(U8(key));
-                         if (ino != 0) marks.push_back({ino, DecodeFixed64(U8(value))});
-                         return Status::Ok();
-                       }));
+  // Counts (thread-local, cheap at this level) of the tombstones the scan steps over.
+  const rocksdb::PerfLevel level = rocksdb::GetPerfLevel();
+  if (level < rocksdb::PerfLevel::kEnableCount) {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  }
+  const uint64_t deleted_before = rocksdb::get_perf_context()->internal_delete_skipped_count;
+  Status scanned = Scan(db_->Family(kDirtyFamily), std::string(tree_->project().key()),
+                        [&](rocksdb::Slice key, rocksdb::Slice value) -> Status {
+                          if (key.size() != 8 || value.size() != 8) {
+                            return DataLossError("corrupt dirty mark");
+                          }
+                          const Ino ino = DecodeBigEndian64(U8(key));
+                          if (ino != 0) marks.push_back({ino, DecodeFixed64(U8(value))});
+                          return Status::Ok();
+                        });
+  const uint64_t stepped_over =
+      rocksdb::get_perf_context()->internal_delete_skipped_count - deleted_before;
+  rocksdb::SetPerfLevel(level);
+  RETURN_IF_ERROR(scanned);
+  // Tombstones older than the view (an older version's, or many small snapshots' worth): the
+  // view does not keep them, so they go now, even if this snapshot turns out to have nothing to
+  // do and never completes.
+  if (stepped_over >= kCompactAfterClearedMarks) CompactDirtyMarks();
   return marks;
 }
 
@@ -91,10 +136,8 @@ Result<std::vector<snapshot::SourceEntry>> LiveTreeSource::ListDir(NodeId dir) {
 
 Result<snapshot::NodeMeta> LiveTreeSource::Stat(NodeId node) {
   const std::string key = InodeKey(tree_->project(), node);
-  rocksdb::ReadOptions options;
-  options.snapshot = view_;
   std::string value;
-  rocksdb::Status s = db_->db()->Get(options, db_->Family(kInodeFamily), key, &value);
+  rocksdb::Status s = db_->db()->Get(read_, db_->Family(kInodeFamily), key, &value);
   if (s.IsNotFound()) return NotFoundError("inode " + std::to_string(node));
   if (!s.ok()) return UnavailableError("read inode " + std::to_string(node) + ": " + s.ToString());
   ASSIGN_OR_RETURN(Inode inode, DecodeInode(node, AsBytes(value)));
@@ -108,35 +151,38 @@ Result<snapshot::NodeMeta> LiveTreeSource::Stat(NodeId node) {
   meta.rdev = inode.rdev;
   meta.mtime_ns = inode.mtime_ns;
   meta.symlink_target = inode.symlink_target;
-  RETURN_IF_ERROR(Scan(db_->Family(kXattrFamily), key,
-                       [&](rocksdb::Slice name, rocksdb::Slice v) -> Status {
-                         meta.xattrs.emplace_back(name.ToString(), v.ToString());
-                         return Status::Ok();
-                       }));
+  if (!has_xattrs_) {
+    ASSIGN_OR_RETURN(has_xattrs_,
+                     HasAnyKey(db_->Family(kXattrFamily), std::string(tree_->project().key())));
+  }
+  if (*has_xattrs_) {
+    RETURN_IF_ERROR(
+        Scan(db_->Family(kXattrFamily), key, [&](rocksdb::Slice name, rocksdb::Slice v) -> Status {
+          meta.xattrs.emplace_back(name.ToString(), v.ToString());
+          return Status::Ok();
+        }));
+  }
   if (inode.is_regular()) {
-    RETURN_IF_ERROR(Scan(db_->Family(kExtentFamily), key,
-                         [&](rocksdb::Slice k, rocksdb::Slice v) -> Status {
-                           if (k.size() != 8 || v.size() != kExtentValueSize) {
-                             return DataLossError("corrupt extent of inode " +
-                                                  std::to_string(node));
-                           }
-                           snapshot::SourceExtent extent;
-                           extent.offset = DecodeBigEndian64(U8(k));
-                           extent.chunk = ChunkId::FromBytes(ByteView(U8(v), ChunkId::kSize));
-                           extent.length = DecodeFixed32(U8(v) + ChunkId::kSize);
-                           meta.extents.push_back(extent);
-                           return Status::Ok();
-                         }));
+    RETURN_IF_ERROR(
+        Scan(db_->Family(kExtentFamily), key, [&](rocksdb::Slice k, rocksdb::Slice v) -> Status {
+          if (k.size() != 8 || v.size() != kExtentValueSize) {
+            return DataLossError("corrupt extent of inode " + std::to_string(node));
+          }
+          snapshot::SourceExtent extent;
+          extent.offset = DecodeBigEndian64(U8(k));
+          extent.chunk = ChunkId::FromBytes(ByteView(U8(v), ChunkId::kSize));
+          extent.length = DecodeFixed32(U8(v) + ChunkId::kSize);
+          meta.extents.push_back(extent);
+          return Status::Ok();
+        }));
   }
   return meta;
 }
 
 Result<std::optional<ChunkId>> LiveTreeSource::CachedTreeId(NodeId dir) {
-  rocksdb::ReadOptions options;
-  options.snapshot = view_;
   std::string value;
-  rocksdb::Status s = db_->db()->Get(options, db_->Family(kTreeIdFamily),
-                                     InodeKey(tree_->project(), dir), &value);
+  rocksdb::Status s =
+      db_->db()->Get(read_, db_->Family(kTreeIdFamily), InodeKey(tree_->project(), dir), &value);
   if (s.IsNotFound()) return std::optional<ChunkId>();
   if (!s.ok()) return UnavailableError("read cached tree id: " + s.ToString());
   if (value.size() != ChunkId::kSize) return DataLossError("corrupt cached tree id");
@@ -145,7 +191,22 @@ Result<std::optional<ChunkId>> LiveTreeSource::CachedTreeId(NodeId dir) {
 
 Status LiveTreeSource::Complete(std::span<const std::pair<NodeId, ChunkId>> rebuilt_trees,
                                 std::span<const DirtyMark> consumed) {
-  return tree_->CompleteSnapshot(rebuilt_trees, consumed);
+  RETURN_IF_ERROR(tree_->CompleteSnapshot(rebuilt_trees, consumed));
+  // Compaction keeps a cleared mark while a snapshot older than its tombstone exists: the view
+  // goes first (and the cursors reading it).
+  cursors_.clear();
+  db_->db()->ReleaseSnapshot(view_);
+  view_ = nullptr;
+  read_.snapshot = nullptr;
+  if (consumed.size() >= kCompactAfterClearedMarks) CompactDirtyMarks();
+  return Status::Ok();
+}
+
+void LiveTreeSource::CompactDirtyMarks() {
+  const std::string begin(tree_->project().key());
+  Status compacted = db_->CompactRange(kDirtyFamily, begin, PrefixEnd(begin));
+  // Only speed is at stake: the snapshot goes on, and a later one tries again.
+  if (!compacted.ok()) spdlog::warn("compacting dirty marks: {}", compacted.ToString());
 }
 
 }  // namespace berth::fs

@@ -22,7 +22,8 @@ struct DatabaseOptions {
   // Column families other modules keep in the same database (fs/ its inodes, dentries and
   // extents), created when missing, so that one WriteBatch spans them and the chunks.
   std::vector<std::string> extra_families;
-  // Shared LRU block cache for index and filter blocks. Default: 32 MiB.
+  // Shared LRU block cache of every family: data, index and filter blocks, the latter at high
+  // priority (up to half of it, evicted after the data blocks). Default: 32 MiB.
   size_t block_cache_bytes = 32u << 20;
   // All memtables of all families together stay under this; past it RocksDB flushes. Bounds the
   // daemon's memory under heavy writes. Default: 64 MiB.
@@ -56,6 +57,12 @@ class Database {
   Status Flush();
   // Forces the WAL to disk: what was written before survives power loss.
   Status SyncWal();
+  // Compacts the keys from `begin` to `end` of `family` down to its last level, memtable
+  // included, and waits for it: deleted keys and the tombstones that hid them are dropped,
+  // unless a snapshot older than a tombstone still sees its key. For a range of many deletions
+  // that iterators would otherwise step over one by one until compaction gets there by itself.
+  // Runs beside automatic compactions (not exclusive). InvalidArgument for an unknown family.
+  Status CompactRange(const std::string& family, const std::string& begin, const std::string& end);
   // Flushes memtables, then closes. Errors on the way are returned; the destructor closes too.
   Status Close();
 
