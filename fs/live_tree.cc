@@ -859,16 +859,32 @@ Status LiveTree::CompleteSnapshot(std::span<const std::pair<Ino, storage::ChunkI
     }
     batch.Put(tree_ids_, Slice(InodeKey(project_, dir)), rocksdb::Slice(AsChars(id.bytes())));
   }
-  for (const snapshot::DirtyMark& mark : consumed) {
-    const std::string key = InodeKey(project_, mark.node);
-    std::string value;
-    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), dirty_, key, &value);
-    if (s.IsNotFound()) continue;
-    if (!s.ok()) return UnavailableError("read dirty mark: " + s.ToString());
-    if (value.size() != 8) return DataLossError("corrupt dirty mark of inode " + std::to_string(mark.node));
-    // A node changed after the frozen view keeps its mark for the next snapshot.
-    if (DecodeFixed64(reinterpret_cast<const uint8_t*>(value.data())) == mark.version) {
-      batch.Delete(dirty_, key);
+  // The marks are read in batches (MultiGet): after a first snapshot of a large tree there is one
+  // per node, and the tree's lock is held meanwhile.
+  constexpr size_t kMarksPerRead = 4096;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(kMarksPerRead);
+  std::vector<rocksdb::Status> statuses(kMarksPerRead);
+  for (size_t start = 0; start < consumed.size(); start += kMarksPerRead) {
+    const size_t n = std::min(kMarksPerRead, consumed.size() - start);
+    keys.clear();
+    for (size_t i = 0; i < n; ++i) keys.push_back(InodeKey(project_, consumed[start + i].node));
+    slices.assign(keys.begin(), keys.end());
+    db_->db()->MultiGet(rocksdb::ReadOptions(), dirty_, n, slices.data(), values.data(),
+                        statuses.data());
+    for (size_t i = 0; i < n; ++i) {
+      const snapshot::DirtyMark& mark = consumed[start + i];
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return UnavailableError("read dirty mark: " + statuses[i].ToString());
+      if (values[i].size() != 8) {
+        return DataLossError("corrupt dirty mark of inode " + std::to_string(mark.node));
+      }
+      // A node changed after the frozen view keeps its mark for the next snapshot.
+      if (DecodeFixed64(reinterpret_cast<const uint8_t*>(values[i].data())) == mark.version) {
+        batch.Delete(dirty_, slices[i]);
+      }
+      values[i].Reset();
     }
   }
   return Write(&batch);
