@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/file.h"
+#include "storage/chunk_stream.h"
 
 namespace berth::cluster {
 
@@ -268,45 +269,23 @@ class Pipeline {
   Status ChunkFile(Job& job, uint64_t index, uint8_t* buffer, size_t buffer_size) {
     UniqueFd fd(::open(job.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd.valid()) return PosixError("open " + job.path, errno);
-    const size_t max = chunker_.options().max_size;
-    size_t begin = 0, end = 0;  // the uncut bytes are buffer[begin, end)
-    bool eof = false;
-    uint64_t offset = 0;
-    for (;;) {
-      // Refill so that a full max-size window is available unless the file ends first.
-      if (!eof && end - begin < max) {
-        std::memmove(buffer, buffer + begin, end - begin);
-        end -= begin;
-        begin = 0;
-        while (!eof && end < buffer_size) {
-          ssize_t n = ::read(fd.get(), buffer + end, buffer_size - end);
-          if (n < 0) {
-            if (errno == EINTR) continue;
-            return PosixError("read " + job.path, errno);
-          }
-          if (n == 0) eof = true;
-          end += static_cast<size_t>(n);
-        }
-      }
-      if (begin == end) break;
-      ByteView window(buffer + begin, end - begin);
-      const size_t cut = chunker_.FindCut(window);
-      ByteView chunk = window.first(cut);
+    auto store = [&](uint64_t offset, ByteView chunk) -> Status {
       if (!AllZero(chunk)) {  // an all-zero chunk is a hole: no extent, no chunk
         const ChunkId id = chunks_.IdOf(chunk);
         if (Claim(id, index)) {
           RETURN_IF_ERROR(chunks_.AddToBatch(&job.chunks, storage::ChunkKind::kData, chunk, id));
         }
-        job.op.extents.push_back({offset, id, static_cast<uint32_t>(cut)});
+        job.op.extents.push_back({offset, id, static_cast<uint32_t>(chunk.size())});
       }
-      offset += cut;
-      begin += cut;
       if (job.chunks.GetDataSize() >= options_.file_chunk_bytes) {
         RETURN_IF_ERROR(chunks_.database()->Write(&job.chunks));
         job.chunks.Clear();
       }
-    }
-    job.op.attrs.size = offset;
+      return Status::Ok();
+    };
+    ASSIGN_OR_RETURN(job.op.attrs.size,
+                     storage::ChunkStream(chunker_, std::span<uint8_t>(buffer, buffer_size),
+                                          storage::ReadFd(fd.get(), job.path), store));
     return Status::Ok();
   }
 

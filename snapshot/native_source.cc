@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "base/file.h"
+#include "storage/chunk_stream.h"
 
 namespace berth::snapshot {
 
@@ -203,44 +204,28 @@ Status NativeTreeSource::ReadData(const Node& node, NodeMeta* meta) {
 
 Status NativeTreeSource::IngestRegion(int fd, const std::string& path, uint64_t begin, uint64_t end,
                                       std::vector<SourceExtent>* extents) {
-  const size_t max = chunker_.options().max_size;
-  uint8_t* const buffer = buffer_.get();
-  size_t lo = 0, hi = 0;  // uncut bytes: buffer[lo, hi), starting at file offset `offset`
-  uint64_t offset = begin;
   uint64_t read_at = begin;
-  bool eof = false;
-  for (;;) {
-    if (!eof && hi - lo < max) {
-      std::memmove(buffer, buffer + lo, hi - lo);
-      hi -= lo;
-      lo = 0;
-      while (!eof && hi < buffer_size_) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_size_ - hi, end - read_at));
-        if (want == 0) {
-          eof = true;
-          break;
-        }
-        ssize_t n = ::pread(fd, buffer + hi, want, static_cast<off_t>(read_at));
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return PosixError("read " + path, errno);
-        }
-        if (n == 0) eof = true;  // the file shrank
-        hi += static_cast<size_t>(n);
-        read_at += static_cast<uint64_t>(n);
-        bytes_read_ += static_cast<uint64_t>(n);
-      }
+  auto read = [&](std::span<uint8_t> out) -> Result<size_t> {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), end - read_at));
+    if (want == 0) return size_t{0};
+    for (;;) {
+      ssize_t n = ::pread(fd, out.data(), want, static_cast<off_t>(read_at));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return PosixError("read " + path, errno);
+      read_at += static_cast<uint64_t>(n);  // 0: the file shrank
+      bytes_read_ += static_cast<uint64_t>(n);
+      return static_cast<size_t>(n);
     }
-    if (lo == hi) break;
-    ByteView window(buffer + lo, hi - lo);
-    size_t cut = chunker_.FindCut(window);
+  };
+  auto add = [&](uint64_t offset, ByteView chunk) -> Status {
     storage::ChunkId id;
-    RETURN_IF_ERROR(AddChunk(window.first(cut), &id));
-    extents->push_back(SourceExtent{offset, cut, id});
-    offset += cut;
-    lo += cut;
-  }
-  return Status::Ok();
+    RETURN_IF_ERROR(AddChunk(chunk, &id));
+    extents->push_back(SourceExtent{begin + offset, chunk.size(), id});
+    return Status::Ok();
+  };
+  return storage::ChunkStream(chunker_, std::span<uint8_t>(buffer_.get(), buffer_size_), read,
+                              add)
+      .status();
 }
 
 Status NativeTreeSource::AddChunk(ByteView chunk, storage::ChunkId* id) {

@@ -1,10 +1,8 @@
 #include "storage/file_ingest.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+
+#include "storage/chunk_stream.h"
 
 namespace berth::storage {
 
@@ -17,10 +15,6 @@ FileIngester::FileIngester(ChunkStore& store, const Chunker& chunker, size_t bat
 
 Result<IngestedFile> FileIngester::Ingest(int fd, const std::string& name) {
   IngestedFile file;
-  const size_t max = chunker_.options().max_size;
-  uint8_t* const buffer = buffer_.get();
-  size_t begin = 0, end = 0;  // the uncut bytes are buffer[begin, end)
-  bool eof = false;
   rocksdb::WriteBatch batch;
   size_t batch_payload = 0;
   ChunkIdSet in_batch;  // the store cannot see the unwritten batch: dedup within it here
@@ -32,27 +26,7 @@ Result<IngestedFile> FileIngester::Ingest(int fd, const std::string& name) {
     in_batch.clear();
     return Status::Ok();
   };
-
-  for (;;) {
-    // Refill so that a full max-size window is available unless the file ends first.
-    if (!eof && end - begin < max) {
-      std::memmove(buffer, buffer + begin, end - begin);
-      end -= begin;
-      begin = 0;
-      while (!eof && end < buffer_size_) {
-        ssize_t n = ::read(fd, buffer + end, buffer_size_ - end);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return PosixError("read " + name, errno);
-        }
-        if (n == 0) eof = true;
-        end += static_cast<size_t>(n);
-      }
-    }
-    if (begin == end) break;
-    ByteView window(buffer + begin, end - begin);
-    size_t cut = chunker_.FindCut(window);
-    ByteView chunk = window.first(cut);
+  auto store = [&](uint64_t, ByteView chunk) -> Status {
     ChunkId id = store_.IdOf(chunk);
     if (in_batch.insert(id).second) {
       ASSIGN_OR_RETURN(PutResult put, store_.AddToBatch(&batch, ChunkKind::kData, chunk, id));
@@ -62,11 +36,12 @@ Result<IngestedFile> FileIngester::Ingest(int fd, const std::string& name) {
         batch_payload += put.stored_size;
       }
     }
-    file.chunks.push_back({id, static_cast<uint32_t>(cut)});
-    file.size += cut;
-    begin += cut;
+    file.chunks.push_back({id, static_cast<uint32_t>(chunk.size())});
     if (batch_payload >= batch_bytes_) RETURN_IF_ERROR(flush());
-  }
+    return Status::Ok();
+  };
+  ASSIGN_OR_RETURN(file.size, ChunkStream(chunker_, std::span<uint8_t>(buffer_.get(), buffer_size_),
+                                          ReadFd(fd, name), store));
   RETURN_IF_ERROR(flush());
   return file;
 }

@@ -1,0 +1,33 @@
+#ifndef BERTH_STORAGE_CHUNK_STREAM_H_
+#define BERTH_STORAGE_CHUNK_STREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "base/bytes.h"
+#include "base/status.h"
+#include "storage/chunker.h"
+
+namespace berth::storage {
+
+// Fills `out` from the stream (read(2) or pread(2) of a range); returns how many bytes, 0 at its
+// end.
+using StreamRead = std::function<Result<size_t>(std::span<uint8_t> out)>;
+// Receives each chunk in stream order: its offset from the stream's start and its bytes, valid
+// only during the call.
+using StreamChunk = std::function<Status(uint64_t offset, ByteView chunk)>;
+
+// Cuts a stream into content-defined chunks through one caller-owned buffer, which must hold at
+// least the chunker's max_size bytes (a larger one means fewer reads): the buffer is refilled
+// whenever less than a max-size window is left, so every cut sees the window the chunker needs
+// and the chunks equal those of the whole stream cut at once. Returns the stream's length.
+Result<uint64_t> ChunkStream(const Chunker& chunker, std::span<uint8_t> buffer,
+                             const StreamRead& read, const StreamChunk& emit);
+
+// A StreamRead over read(2) of `fd` from its current offset, retrying EINTR; errors name `name`.
+StreamRead ReadFd(int fd, const std::string& name);
+
+}  // namespace berth::storage
+
+#endif  // BERTH_STORAGE_CHUNK_STREAM_H_
