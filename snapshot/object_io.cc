@@ -24,6 +24,18 @@ Result<TreeObject> LoadTree(const storage::ChunkStore& chunks, const storage::Ch
   RETURN_IF_ERROR(LoadObject(chunks, id, storage::ChunkKind::kTree, &bytes));
   auto tree = DecodeTree(bytes);
   if (!tree.ok()) return tree.status().WithContext("tree " + id.ToHex());
+  // A paged directory: its entries come from its pages, checked to continue one another.
+  for (const TreePage& ref : tree->pages) {
+    RETURN_IF_ERROR(LoadObject(chunks, ref.id, storage::ChunkKind::kTree, &bytes));
+    auto page = DecodeTree(bytes);
+    Status checked = page.ok() ? CheckTreePage(*page, ref, tree->entries) : page.status();
+    if (!checked.ok()) return checked.WithContext("tree " + id.ToHex());
+    for (TreeEntry& e : page->entries) tree->entries.push_back(std::move(e));
+  }
+  if (!tree->pages.empty() && tree->entries.size() <= kMaxEntriesPerObject) {
+    return DataLossError("tree " + id.ToHex() + ": a paged directory of only " +
+                         std::to_string(tree->entries.size()) + " entries (not canonical)");
+  }
   return tree;
 }
 

@@ -232,6 +232,7 @@ Status MarkReachable(const storage::ChunkStore& chunks, std::span<const ChunkId>
     if (!marked->insert(id).second) continue;
     auto tree = LoadTree(chunks, id);
     if (!tree.ok()) return AsDataLoss(tree.status()).WithContext("marking directory " + path);
+    for (const TreePage& page : tree->pages) marked->insert(page.id);
     for (const TreeEntry& e : tree->entries) {
       if (e.is_dir()) {
         if (!marked->count(e.subtree)) trees.emplace_back(e.subtree, JoinPath(path, e.name));

@@ -155,12 +155,15 @@ Status TreeBuild::Run(ChunkId* root, Totals* totals) {
       }
       continue;
     }
-    auto bytes = EncodeTree(f.tree);
-    if (!bytes.ok()) return bytes.status().WithContext("tree of " + f.path);
-    ChunkId id = hasher_.Hash(*bytes);
+    auto encoded = EncodeTreeObjects(f.tree, hasher_);
+    if (!encoded.ok()) return encoded.status().WithContext("tree of " + f.path);
+    const ChunkId id = encoded->id;
     Totals t = f.tree.totals();
     rebuilt_.emplace_back(f.dir, id);
-    objects_.push_back(EncodedObject{id, storage::ChunkKind::kTree, std::move(bytes).value()});
+    for (auto& [page_id, page] : encoded->pages) {
+      objects_.push_back(EncodedObject{page_id, storage::ChunkKind::kTree, std::move(page)});
+    }
+    objects_.push_back(EncodedObject{id, storage::ChunkKind::kTree, std::move(encoded->bytes)});
     stack_.pop_back();
     if (stack_.empty()) {
       *root = id;

@@ -1,6 +1,7 @@
 #include "snapshot/tree_object.h"
 
 #include <sys/stat.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <string>
@@ -119,16 +120,17 @@ Status DecodeSelf(WireReader& in, DirAttributes* a) {
 }
 
 // Version, totals and (version 2) the directory's own attributes.
-Status DecodeHead(WireReader& in, TreeHead* head) {
+Status DecodeHead(WireReader& in, TreeHead* head, uint8_t* version_out = nullptr) {
   uint8_t version;
   if (!in.U8(&version)) return in.Truncated("version");
-  if (version != kTreeVersion && version != kTreeVersionWithSelf) {
+  if (version < kTreeVersion || version > kTreeVersionPagedWithSelf) {
     return in.Fail("unknown tree version " + std::to_string(version));
   }
+  if (version_out) *version_out = version;
   if (!in.U64(&head->totals.files) || !in.U64(&head->totals.dirs) || !in.U64(&head->totals.bytes)) {
     return in.Truncated("header");
   }
-  if (version == kTreeVersionWithSelf) {
+  if (version == kTreeVersionWithSelf || version == kTreeVersionPagedWithSelf) {
     head->self.emplace();
     RETURN_IF_ERROR(DecodeSelf(in, &*head->self));
   }
@@ -313,6 +315,14 @@ uint32_t ModeTypeBits(EntryType type) {
 
 Totals TreeObject::totals() const {
   Totals t;
+  if (entries.empty()) {  // a paged directory's top object as decoded: its pages say
+    for (const TreePage& p : pages) {
+      t.files += p.totals.files;  // cannot overflow: the decoder checked the sums
+      t.dirs += p.totals.dirs;
+      t.bytes += p.totals.bytes;
+    }
+    return t;
+  }
   for (const TreeEntry& e : entries)
     AddEntryTotals(&t, e);  // cannot overflow for a tree that encodes
   return t;
@@ -378,7 +388,10 @@ Status ValidateDirAttributes(const DirAttributes& a) {
 }
 
 Result<Bytes> EncodeTree(const TreeObject& tree) {
-  if (tree.entries.size() > UINT32_MAX) return ResourceExhaustedError("directory too large");
+  if (tree.entries.size() > kMaxEntriesPerObject) {
+    return InvalidArgumentError("a directory of " + std::to_string(tree.entries.size()) +
+                                " entries is stored paged (EncodeTreeObjects)");
+  }
   if (tree.self) RETURN_IF_ERROR(ValidateDirAttributes(*tree.self));
   Totals totals;
   for (size_t i = 0; i < tree.entries.size(); ++i) {
@@ -422,11 +435,137 @@ Result<TreeHead> PeekTreeHead(ByteView bytes) {
   return head;
 }
 
+namespace {
+
+// A paged directory's top object after its header: the page count, then each page's id and
+// totals, which must add up to the header's.
+Result<TreeObject> DecodePagedTop(WireReader& in, TreeHead head) {
+  constexpr size_t kPageRefSize = storage::ChunkId::kSize + 24;
+  uint32_t count;
+  if (!in.U32(&count)) return in.Truncated("page count");
+  if (count < 2 || count > in.remaining() / kPageRefSize) {
+    return in.Fail("absurd page count " + std::to_string(count));
+  }
+  TreeObject tree;
+  tree.self = std::move(head.self);
+  tree.pages.resize(count);
+  Totals sum;
+  for (TreePage& page : tree.pages) {
+    if (!in.Id(&page.id) || !in.U64(&page.totals.files) || !in.U64(&page.totals.dirs) ||
+        !in.U64(&page.totals.bytes)) {
+      return in.Truncated("page");
+    }
+    if (__builtin_add_overflow(sum.files, page.totals.files, &sum.files) ||
+        __builtin_add_overflow(sum.dirs, page.totals.dirs, &sum.dirs) ||
+        __builtin_add_overflow(sum.bytes, page.totals.bytes, &sum.bytes)) {
+      return in.Fail("page totals overflow");
+    }
+  }
+  if (in.remaining() != 0) return in.Fail("trailing bytes");
+  if (sum != head.totals) return in.Fail("header totals do not match the pages");
+  return tree;
+}
+
+// Content-defined page boundaries: a page ends after an entry whose name hashes to a cut point
+// (about one in 4096 names), or at kMaxPageEntries; never before kMinPageEntries. XXH3-64 of the
+// name is part of the format: it must not change.
+constexpr size_t kMinPageEntries = 1024;
+constexpr size_t kMaxPageEntries = 16384;
+bool IsPageCut(std::string_view name) { return (XXH3_64bits(name.data(), name.size()) & 0xFFF) == 0; }
+
+}  // namespace
+
+Result<EncodedTree> EncodeTreeObjects(const TreeObject& tree, const storage::ChunkHasher& hasher) {
+  EncodedTree out;
+  if (tree.entries.size() <= kMaxEntriesPerObject) {
+    ASSIGN_OR_RETURN(out.bytes, EncodeTree(tree));
+    out.id = hasher.Hash(out.bytes);
+    return out;
+  }
+  if (tree.self) RETURN_IF_ERROR(ValidateDirAttributes(*tree.self));
+  std::vector<TreePage> refs;
+  TreeObject page;
+  auto close_page = [&]() -> Status {
+    ASSIGN_OR_RETURN(Bytes bytes, EncodeTree(page));  // validates entries and their order
+    TreePage ref{hasher.Hash(bytes), page.totals()};
+    refs.push_back(ref);
+    out.pages.emplace_back(ref.id, std::move(bytes));
+    page.entries.clear();
+    return Status::Ok();
+  };
+  for (size_t i = 0; i < tree.entries.size(); ++i) {
+    const TreeEntry& e = tree.entries[i];
+    if (i > 0 && !(tree.entries[i - 1].name < e.name)) {
+      return InvalidArgumentError("tree entries out of order or repeated at '" + e.name + "'");
+    }
+    page.entries.push_back(e);
+    const size_t n = page.entries.size();
+    if ((n >= kMinPageEntries && IsPageCut(e.name)) || n == kMaxPageEntries) {
+      RETURN_IF_ERROR(close_page());
+    }
+  }
+  if (!page.entries.empty()) RETURN_IF_ERROR(close_page());
+  TreeObject top;
+  top.self = tree.self;
+  top.pages = std::move(refs);
+  ASSIGN_OR_RETURN(out.bytes, EncodePagedTop(top));
+  out.id = hasher.Hash(out.bytes);
+  return out;
+}
+
+Result<Bytes> EncodePagedTop(const TreeObject& top) {
+  if (top.pages.size() < 2 || top.pages.size() > UINT32_MAX) {
+    return InvalidArgumentError("a paged directory has 2 or more pages, not " +
+                                std::to_string(top.pages.size()));
+  }
+  if (top.self) RETURN_IF_ERROR(ValidateDirAttributes(*top.self));
+  Totals totals;
+  for (const TreePage& ref : top.pages) {
+    if (__builtin_add_overflow(totals.files, ref.totals.files, &totals.files) ||
+        __builtin_add_overflow(totals.dirs, ref.totals.dirs, &totals.dirs) ||
+        __builtin_add_overflow(totals.bytes, ref.totals.bytes, &totals.bytes)) {
+      return InvalidArgumentError("page totals overflow");
+    }
+  }
+  Bytes out;
+  PutU8(&out, top.self ? kTreeVersionPagedWithSelf : kTreeVersionPaged);
+  PutFixed64(&out, totals.files);
+  PutFixed64(&out, totals.dirs);
+  PutFixed64(&out, totals.bytes);
+  if (top.self) EncodeSelf(&out, *top.self);
+  PutFixed32(&out, static_cast<uint32_t>(top.pages.size()));
+  for (const TreePage& ref : top.pages) {
+    PutId(&out, ref.id);
+    PutFixed64(&out, ref.totals.files);
+    PutFixed64(&out, ref.totals.dirs);
+    PutFixed64(&out, ref.totals.bytes);
+  }
+  return out;
+}
+
+Status CheckTreePage(const TreeObject& page, const TreePage& ref,
+                     const std::vector<TreeEntry>& previous) {
+  const std::string at = "page " + ref.id.ToHex();
+  if (page.self || !page.pages.empty() || page.entries.empty()) {
+    return DataLossError(at + " is not a page of entries");
+  }
+  if (page.totals() != ref.totals) return DataLossError(at + ": totals differ from the directory's");
+  if (!previous.empty() && !(previous.back().name < page.entries.front().name)) {
+    return DataLossError(at + ": names out of order across pages at '" +
+                         page.entries.front().name + "'");
+  }
+  return Status::Ok();
+}
+
 Result<TreeObject> DecodeTree(ByteView bytes) {
   WireReader in(bytes, "tree object");
   if (bytes.size() > storage::kMaxPlaintextSize) return in.Fail("object larger than a record");
   TreeHead head;
-  RETURN_IF_ERROR(DecodeHead(in, &head));
+  uint8_t version = 0;
+  RETURN_IF_ERROR(DecodeHead(in, &head, &version));
+  if (version == kTreeVersionPaged || version == kTreeVersionPagedWithSelf) {
+    return DecodePagedTop(in, std::move(head));
+  }
   const Totals header = head.totals;
   uint32_t count;
   if (!in.U32(&count)) return in.Truncated("header");

@@ -20,6 +20,12 @@ namespace berth::snapshot {
 // the one that fits, so one tree still has one encoding.
 inline constexpr uint8_t kTreeVersion = 1;
 inline constexpr uint8_t kTreeVersionWithSelf = 2;
+// A directory of more than kMaxEntriesPerObject entries is stored paged: its entries in page
+// objects (tree objects of version 1, cut where names hash to a cut point), and a top object of
+// version 3 (4 with attributes of its own) listing the pages with their totals.
+inline constexpr uint8_t kTreeVersionPaged = 3;
+inline constexpr uint8_t kTreeVersionPagedWithSelf = 4;
+inline constexpr size_t kMaxEntriesPerObject = 65536;
 // Limits a tree entry must keep (the live tree's own limits, and Linux's).
 inline constexpr size_t kMaxEntryName = 255;
 inline constexpr size_t kMaxSymlinkTarget = 4096;
@@ -96,14 +102,24 @@ struct DirAttributes {
   friend bool operator==(const DirAttributes&, const DirAttributes&) = default;
 };
 
+// One page of a paged directory: the tree object holding a run of its entries, and their totals.
+struct TreePage {
+  storage::ChunkId id;
+  Totals totals;
+  friend bool operator==(const TreePage&, const TreePage&) = default;
+};
+
 // A directory as a snapshot holds it (chunk kind kTree). A plain value type.
 struct TreeObject {
   // The directory's own attributes: set on a snapshot's root (written since format version 2),
   // empty on every other tree and on roots written before.
   std::optional<DirAttributes> self;
   std::vector<TreeEntry> entries;  // strictly ascending by name bytes
+  // A paged directory's pages, in name order: what DecodeTree returns for a top object (with no
+  // entries) and LoadTree keeps beside the entries it read from them. Encoders ignore it.
+  std::vector<TreePage> pages;
 
-  // The subtree's totals, from the entries.
+  // The subtree's totals, from the entries (from the pages for a top object without them).
   Totals totals() const;
   // The entry named `name`, or null. O(log n).
   const TreeEntry* Find(std::string_view name) const;
@@ -137,6 +153,26 @@ struct TreeHead {
 };
 // Bounds-checked like DecodeTree as far as it reads (the entries are not read or checked).
 Result<TreeHead> PeekTreeHead(ByteView bytes);
+
+// A directory's objects, ready to store: pages (none for a directory of up to
+// kMaxEntriesPerObject entries), then the object naming the directory.
+struct EncodedTree {
+  std::vector<std::pair<storage::ChunkId, Bytes>> pages;
+  storage::ChunkId id;
+  Bytes bytes;
+};
+// The canonical objects of a directory of any size: EncodeTree's single object up to
+// kMaxEntriesPerObject entries; beyond, content-defined pages (an insertion or a removal changes
+// only the page around it) and a top object. Errors as EncodeTree.
+Result<EncodedTree> EncodeTreeObjects(const TreeObject& tree, const storage::ChunkHasher& hasher);
+// A paged directory's top object from its `self` and `pages` (what DecodeTree returns for one).
+// InvalidArgument for fewer than 2 pages, bad attributes or totals that overflow.
+Result<Bytes> EncodePagedTop(const TreeObject& top);
+// Checks that `page`, decoded from the object `ref` names, may follow `previous` (the entries
+// so far) in a paged directory: a plain version-1 tree, not empty, with ref's totals, its names
+// after the ones before. DataLoss otherwise.
+Status CheckTreePage(const TreeObject& page, const TreePage& ref,
+                     const std::vector<TreeEntry>& previous);
 
 }  // namespace berth::snapshot
 

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 0: {
       auto tree = berth::snapshot::DecodeTree(input);
       if (tree.ok()) {
-        auto again = berth::snapshot::EncodeTree(*tree);
+        auto again = tree->pages.empty() ? berth::snapshot::EncodeTree(*tree)
+                                         : berth::snapshot::EncodePagedTop(*tree);
         if (!again.ok() || *again != berth::Bytes(input.begin(), input.end())) __builtin_trap();
         auto totals = berth::snapshot::PeekTreeTotals(input);
         if (!totals.ok() || *totals != tree->totals()) __builtin_trap();

@@ -65,6 +65,12 @@ std::vector<std::vector<uint8_t>> FuzzSeeds() {
   TreeObject empty_root;
   empty_root.self = DirAttributes{0700, 0, 0, 0, {}};
   add(0, EncodeTree(empty_root));
+  // Versions 3 and 4: the top object of a paged directory (its pages are version-1 trees).
+  TreeObject top;
+  top.pages = {TreePage{id("page1"), Totals{4096, 10, 1 << 20}}, TreePage{id("page2"), {5, 0, 9}}};
+  add(0, EncodePagedTop(top));
+  top.self = root.self;
+  add(0, EncodePagedTop(top));
 
   ListObject leaf;
   leaf.pieces = {Piece::Data(id("x"), 65536), Piece::Hole(4096), Piece::Data(id("y"), 100)};

@@ -163,8 +163,8 @@ TEST_F(ObjectTest, DecoderSaysWhatIsWrong) {
   ASSERT_OK_AND_ASSIGN(Bytes good, EncodeTree(Mixed()));
 
   Bytes version = good;
-  version[0] = 3;
-  EXPECT_THAT(DecodeTree(version), StatusMessageHas("unknown tree version 3"));
+  version[0] = 5;
+  EXPECT_THAT(DecodeTree(version), StatusMessageHas("unknown tree version 5"));
 
   Bytes trailing = good;
   trailing.push_back(0);
@@ -280,17 +280,72 @@ TEST_F(ObjectTest, RootAttributesMakeVersion2AndVersion1StaysAsItWas) {
 
 TEST_F(ObjectTest, LargeDirectoryRoundTrips) {
   TreeObject tree;
-  for (int i = 0; i < 100000; ++i) {
+  for (int i = 0; i < 60000; ++i) {
     char name[32];
     std::snprintf(name, sizeof(name), "file-%07d.dat", i);
     tree.entries.push_back(File(name, static_cast<uint64_t>(i % 5000) + 1));
   }
   ASSERT_OK_AND_ASSIGN(Bytes bytes, EncodeTree(tree));
   ASSERT_OK_AND_ASSIGN(TreeObject back, DecodeTree(bytes));
-  EXPECT_EQ(back.entries.size(), 100000u);
+  EXPECT_EQ(back.entries.size(), 60000u);
   EXPECT_EQ(back, tree);
-  EXPECT_EQ(back.totals().files, 100000u);
+  EXPECT_EQ(back.totals().files, 60000u);
   ASSERT_NE(back.Find("file-0054321.dat"), nullptr);
+  // Beyond kMaxEntriesPerObject a directory is stored paged, never as one object.
+  for (int i = 60000; i < 70000; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "file-%07d.dat", i);
+    tree.entries.push_back(File(name, 1));
+  }
+  EXPECT_THAT(EncodeTree(tree), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(ObjectTest, PagedDirectoryTopObjectsAreCheckedWhenDecoded) {
+  TreeObject tree;
+  for (int i = 0; i < 150000; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "f%07d", i);
+    tree.entries.push_back(File(name, static_cast<uint64_t>(i % 100) + 1));
+  }
+  tree.self = DirAttributes{0755, 1, 2, 3, {}};
+  ASSERT_OK_AND_ASSIGN(EncodedTree encoded, EncodeTreeObjects(tree, hasher_));
+  ASSERT_GE(encoded.pages.size(), 150000u / 16384);
+  EXPECT_EQ(encoded.id, hasher_.Hash(encoded.bytes));
+  // The top object decodes to the pages, whose totals add up to the directory's.
+  ASSERT_OK_AND_ASSIGN(TreeObject top, DecodeTree(encoded.bytes));
+  EXPECT_TRUE(top.entries.empty());
+  EXPECT_EQ(top.self, tree.self);
+  ASSERT_EQ(top.pages.size(), encoded.pages.size());
+  std::vector<TreeEntry> joined;
+  for (size_t i = 0; i < top.pages.size(); ++i) {
+    EXPECT_EQ(top.pages[i].id, encoded.pages[i].first);
+    ASSERT_OK_AND_ASSIGN(TreeObject page, DecodeTree(encoded.pages[i].second));
+    EXPECT_OK(CheckTreePage(page, top.pages[i], joined));
+    // Out of order against what came before: refused.
+    if (i > 0) {
+      std::vector<TreeEntry> later = {page.entries.back()};
+      EXPECT_THAT(CheckTreePage(page, top.pages[i], later), StatusIs(StatusCode::kDataLoss));
+    }
+    joined.insert(joined.end(), page.entries.begin(), page.entries.end());
+  }
+  EXPECT_EQ(joined, tree.entries);
+  ASSERT_OK_AND_ASSIGN(TreeHead head, PeekTreeHead(encoded.bytes));
+  EXPECT_EQ(head.totals, tree.totals());
+  // Same tree, same objects; one changed entry changes one page.
+  ASSERT_OK_AND_ASSIGN(EncodedTree again, EncodeTreeObjects(tree, hasher_));
+  EXPECT_EQ(again.id, encoded.id);
+  tree.entries[70000] = File(tree.entries[70000].name, 7777);
+  ASSERT_OK_AND_ASSIGN(EncodedTree changed, EncodeTreeObjects(tree, hasher_));
+  ASSERT_EQ(changed.pages.size(), encoded.pages.size());
+  size_t differing = 0;
+  for (size_t i = 0; i < changed.pages.size(); ++i) {
+    differing += changed.pages[i].first != encoded.pages[i].first;
+  }
+  EXPECT_EQ(differing, 1u);
+  // Every truncation of the top object is refused.
+  for (size_t n = 0; n < encoded.bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeTree(ByteView(encoded.bytes.data(), n)).ok()) << n;
+  }
 }
 
 TEST_F(ObjectTest, PiecesFromExtentsMakesHolesExplicit) {

@@ -346,6 +346,40 @@ TEST_F(WriterTest, HugeFileListsAreStoredAndShared) {
   EXPECT_TRUE(back2 == content);
 }
 
+// A directory beyond one object's entries is stored paged and reads back whole; a change
+// rewrites one page, and marking for gc reaches every page.
+TEST_F(WriterTest, AHugeDirectoryIsStoredInPages) {
+  FakeTree tree;
+  NodeId big = tree.Mkdir(kRoot, "big");
+  std::vector<NodeId> files;
+  for (int i = 0; i < 100'000; ++i) {
+    NodeId f = tree.Create(big, "entry-" + std::to_string(i));
+    tree.SetFakeData(f, 10 + i % 7, i);
+    files.push_back(f);
+  }
+  ASSERT_OK_AND_ASSIGN(WriteResult first, Snap(tree));
+  EXPECT_EQ(first.record->files, 100'000u);
+  ASSERT_OK_AND_ASSIGN(TreeEntry dir, reader_->Stat(first.root, "big"));
+  ASSERT_OK_AND_ASSIGN(TreeObject whole, reader_->Tree(dir.subtree, "/big"));
+  EXPECT_EQ(whole.entries.size(), 100'000u);
+  EXPECT_GE(whole.pages.size(), 100'000u / 16384);
+  ASSERT_NE(whole.Find("entry-77777"), nullptr);
+  EXPECT_EQ(whole.Find("entry-77777")->size, 10u + 77777 % 7);
+
+  tree.SetFakeData(files[54321], 999, 424242);
+  ASSERT_OK_AND_ASSIGN(WriteResult second, Snap(tree));
+  // The changed page, the directory's top object and the root (the file's data is fake).
+  EXPECT_LE(second.objects_written, 3u);
+  ASSERT_OK_AND_ASSIGN(TreeEntry changed, reader_->Stat(second.root, "big/entry-54321"));
+  EXPECT_EQ(changed.size, 999u);
+
+  storage::ChunkIdSet marked;
+  ASSERT_OK(MarkReachable(*chunks_, std::vector<ChunkId>{second.root}, &marked));
+  ASSERT_OK_AND_ASSIGN(TreeEntry dir2, reader_->Stat(second.root, "big"));
+  ASSERT_OK_AND_ASSIGN(TreeObject whole2, reader_->Tree(dir2.subtree, "/big"));
+  for (const TreePage& page : whole2.pages) EXPECT_TRUE(marked.count(page.id)) << page.id.ToHex();
+}
+
 // O(change): 10 changed files in a 100k-node tree cost work bounded by changed x depth.
 TEST_F(WriterTest, CostFollowsTheChangeNotTheTree) {
   FakeTree tree;
