@@ -304,10 +304,10 @@ class Pipeline {
         job = std::move(jobs_.front());
         jobs_.pop_front();
         ++base_;
+        // Entries with nothing to chunk (directories, links, empty files' times) are ready when
+        // queued and may be taken before a worker looked at them: workers go on after them.
+        next_pick_ = std::max(next_pick_, base_);
         pending_bytes_ -= job->chunk_bytes;
-        if (!jobs_.empty() && jobs_.front()->ready) {
-          // Nothing to wake: the next one is there already.
-        }
       }
       space_cv_.notify_one();
       work_cv_.notify_all();
@@ -416,7 +416,7 @@ class Pipeline {
   // Entries in source order; jobs_[0] has index base_. GUARDED_BY(mu_), like the counters.
   std::deque<std::unique_ptr<Job>> jobs_;
   uint64_t base_ = 0;
-  uint64_t next_pick_ = 0;    // the next index a worker looks at
+  uint64_t next_pick_ = 0;    // the next index a worker looks at; never below base_
   size_t pending_bytes_ = 0;  // chunk records of ready jobs not yet taken
   bool walked_ = false;
   bool abort_ = false;

@@ -466,7 +466,8 @@ TEST_F(SnapshotDaemonTest, TemporariesOfAKilledRestoreAreGoneAfterARestart) {
   CommandResult fsck = Berth({"fsck", "--deep"});
   EXPECT_EQ(fsck.exit_code, 0) << fsck.err;
   Snapshot("after");
-  for (const auto& e : BerthJson({"ls", "doc@after:big"})["entries"]) {
+  const nlohmann::json after = BerthJson({"ls", "doc@after:big"});
+  for (const auto& e : after["entries"]) {
     EXPECT_EQ(e["name"].get<std::string>().find(".berth-restore"), std::string::npos);
   }
   // Restored to the end now: every file whole, nothing else.
