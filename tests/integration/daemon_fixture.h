@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,14 +74,23 @@ class DaemonTest : public ::testing::Test {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, dir_.Sub("daemon.out").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, dir_.Sub("daemon.err").c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
-    ASSERT_EQ(posix_spawn(&pid_, BERTH_BINARY, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    const std::string out = dir_.Sub("daemon.out"), err = dir_.Sub("daemon.err");
+    const pid_t parent = getpid();
+    // fork + exec rather than posix_spawn, for PR_SET_PDEATHSIG: should this test process die
+    // without its TearDown (a sanitizer abort, a crash), the daemon gets SIGTERM and unmounts and
+    // stops its containers itself instead of outliving the test. Only async-signal-safe calls
+    // between fork and exec.
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(127);  // the test died before the prctl
+      int o = open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      int e = open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(127);
+      execve(BERTH_BINARY, argv.data(), environ);
+      _exit(127);
+    }
     ASSERT_TRUE(WaitFor([&] { return Berth({"project", "list"}).exit_code == 0; }))
         << "daemon did not answer; stderr: " << DaemonErr();
   }
