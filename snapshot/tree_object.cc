@@ -35,13 +35,17 @@ bool ValidName(std::string_view name) {
 
 bool KnownType(uint8_t t) { return t >= 1 && t <= 7; }
 
+// Adds a page's (or subtree's) totals to `t`; false on overflow.
+bool AddTotals(Totals* t, const Totals& more) {
+  return !__builtin_add_overflow(t->files, more.files, &t->files) &&
+         !__builtin_add_overflow(t->dirs, more.dirs, &t->dirs) &&
+         !__builtin_add_overflow(t->bytes, more.bytes, &t->bytes);
+}
+
 // Adds what one entry contributes to its directory's totals; false on overflow.
 bool AddEntryTotals(Totals* t, const TreeEntry& e) {
   if (e.is_dir()) {
-    return !__builtin_add_overflow(t->files, e.subtree_totals.files, &t->files) &&
-           !__builtin_add_overflow(t->dirs, e.subtree_totals.dirs, &t->dirs) &&
-           !__builtin_add_overflow(t->dirs, 1, &t->dirs) &&
-           !__builtin_add_overflow(t->bytes, e.subtree_totals.bytes, &t->bytes);
+    return AddTotals(t, e.subtree_totals) && !__builtin_add_overflow(t->dirs, 1, &t->dirs);
   }
   const uint64_t bytes = e.type == EntryType::kRegular ? e.size : 0;
   return !__builtin_add_overflow(t->files, 1, &t->files) &&
@@ -316,11 +320,7 @@ uint32_t ModeTypeBits(EntryType type) {
 Totals TreeObject::totals() const {
   Totals t;
   if (entries.empty()) {  // a paged directory's top object as decoded: its pages say
-    for (const TreePage& p : pages) {
-      t.files += p.totals.files;  // cannot overflow: the decoder checked the sums
-      t.dirs += p.totals.dirs;
-      t.bytes += p.totals.bytes;
-    }
+    for (const TreePage& p : pages) AddTotals(&t, p.totals);  // the decoder checked the sums
     return t;
   }
   for (const TreeEntry& e : entries)
@@ -455,11 +455,7 @@ Result<TreeObject> DecodePagedTop(WireReader& in, TreeHead head) {
         !in.U64(&page.totals.bytes)) {
       return in.Truncated("page");
     }
-    if (__builtin_add_overflow(sum.files, page.totals.files, &sum.files) ||
-        __builtin_add_overflow(sum.dirs, page.totals.dirs, &sum.dirs) ||
-        __builtin_add_overflow(sum.bytes, page.totals.bytes, &sum.bytes)) {
-      return in.Fail("page totals overflow");
-    }
+    if (!AddTotals(&sum, page.totals)) return in.Fail("page totals overflow");
   }
   if (in.remaining() != 0) return in.Fail("trailing bytes");
   if (sum != head.totals) return in.Fail("header totals do not match the pages");
@@ -521,11 +517,7 @@ Result<Bytes> EncodePagedTop(const TreeObject& top) {
   if (top.self) RETURN_IF_ERROR(ValidateDirAttributes(*top.self));
   Totals totals;
   for (const TreePage& ref : top.pages) {
-    if (__builtin_add_overflow(totals.files, ref.totals.files, &totals.files) ||
-        __builtin_add_overflow(totals.dirs, ref.totals.dirs, &totals.dirs) ||
-        __builtin_add_overflow(totals.bytes, ref.totals.bytes, &totals.bytes)) {
-      return InvalidArgumentError("page totals overflow");
-    }
+    if (!AddTotals(&totals, ref.totals)) return InvalidArgumentError("page totals overflow");
   }
   Bytes out;
   PutU8(&out, top.self ? kTreeVersionPagedWithSelf : kTreeVersionPaged);
