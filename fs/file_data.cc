@@ -437,6 +437,75 @@ Status FileData::Allocate(Ino ino, uint64_t offset, uint64_t length) {
   return Truncate(ino, offset + length);
 }
 
+Result<uint64_t> FileData::Seek(Ino ino, uint64_t offset, bool hole) {
+  // Uncommitted ranges first, then the extents: a commit that ends in between has moved the
+  // ranges it took into extents already, so no data is missed.
+  IntervalSet written;
+  uint64_t size = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = dirty_.find(ino);
+    if (it != dirty_.end()) {
+      written = it->second->ranges;
+      size = it->second->size;
+    } else {
+      ASSIGN_OR_RETURN(Inode inode, tree_->GetAttr(ino));
+      if (!inode.is_regular()) return PosixError("lseek", inode.is_dir() ? EISDIR : EINVAL);
+      size = inode.size;
+    }
+  }
+  if (offset >= size) return PosixError("lseek", ENXIO);
+
+  const std::string prefix = InodeKey(tree_->project(), ino);
+  std::unique_ptr<rocksdb::Iterator> it(
+      chunks_->database()->db()->NewIterator(rocksdb::ReadOptions(), tree_->extents_family()));
+  it->SeekForPrev(ExtentKey(tree_->project(), ino, offset));
+  if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
+  // The committed extents from the one holding `offset` on, in offset order; false at the end.
+  auto next_extent = [&](uint64_t* begin, uint64_t* end) -> Result<bool> {
+    for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
+        return DataLossError("corrupt extent of inode " + std::to_string(ino));
+      }
+      *begin = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
+      *end = *begin + DecodeFixed32(reinterpret_cast<const uint8_t*>(it->value().data()) +
+                                    ChunkId::kSize);
+      it->Next();
+      if (*end > offset) return true;
+    }
+    if (!it->status().ok()) return UnavailableError("read extents: " + it->status().ToString());
+    return false;
+  };
+
+  uint64_t ext_begin = 0, ext_end = 0;
+  ASSIGN_OR_RETURN(bool have_extent, next_extent(&ext_begin, &ext_end));
+  auto range = written.FindFrom(offset);
+  if (!hole) {
+    uint64_t data = size;
+    if (have_extent) data = std::min(data, std::max(offset, ext_begin));
+    if (range != written.end()) data = std::min(data, std::max(offset, range->first));
+    if (data >= size) return PosixError("lseek", ENXIO);
+    return data;
+  }
+  // Step over data, from extents and uncommitted ranges alike, until neither covers `at`.
+  uint64_t at = offset;
+  for (;;) {
+    while (range != written.end() && range->second <= at) ++range;
+    if (range != written.end() && range->first <= at) {
+      at = range->second;
+      continue;
+    }
+    while (have_extent && ext_end <= at) {
+      ASSIGN_OR_RETURN(have_extent, next_extent(&ext_begin, &ext_end));
+    }
+    if (have_extent && ext_begin <= at) {
+      at = ext_end;
+      continue;
+    }
+    return std::min(at, size);
+  }
+}
+
 Result<uint64_t> FileData::CopyRange(Ino in, uint64_t in_offset, Ino out, uint64_t out_offset,
                                      uint64_t length) {
   RETURN_IF_ERROR(Commit(in));

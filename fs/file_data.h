@@ -71,6 +71,11 @@ class FileData {
   // Reserves [offset, offset + length): the size grows to cover it (fallocate mode 0). berth
   // allocates on write, so the new range is a hole that reads as zeros.
   Status Allocate(Ino ino, uint64_t offset, uint64_t length);
+  // lseek's SEEK_DATA (`hole` false) and SEEK_HOLE (`hole` true): the first offset at or after
+  // `offset` where data, or a hole, begins, uncommitted writes included. Bytes in no extent are
+  // holes (a chunk of zeros is stored as one); the end of the file counts as a hole. ENXIO at or
+  // past the end of the file, or when no data follows `offset`.
+  Result<uint64_t> Seek(Ino ino, uint64_t offset, bool hole);
   // copy_file_range: copies `length` bytes (fewer at the end of `in`) and returns how many.
   // A whole-file copy into an empty file shares the source's chunks instead of copying bytes.
   Result<uint64_t> CopyRange(Ino in, uint64_t in_offset, Ino out, uint64_t out_offset,

@@ -1,3 +1,5 @@
+#include <linux/falloc.h>
+
 #include "fs/ops/ops.h"
 
 namespace berth::fs::ops {
@@ -18,19 +20,29 @@ Status KillSuidSgidForNonRoot(fuse_req_t req, Ino ino) {
 
 }  // namespace
 
-// Only the default mode (posix_fallocate): the size grows to cover the range. Punching holes,
-// zeroing and KEEP_SIZE are not supported (EOPNOTSUPP, which callers fall back from).
+// The default mode (posix_fallocate): the size grows to cover the range; FALLOC_FL_KEEP_SIZE:
+// nothing changes but the times. berth allocates on write, so neither reserves space (a later
+// write can still meet the quota). Either moves mtime and ctime, as on ext4. Punching holes and
+// zeroing ranges are not supported (EOPNOTSUPP, which callers fall back from).
 void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                fuse_file_info* /*fi*/) {
   Serve(req, [&] {
-    if (mode != 0) return ReplyError(req, PosixError("fallocate mode", EOPNOTSUPP));
+    if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE) {
+      return ReplyError(req, PosixError("fallocate mode", EOPNOTSUPP));
+    }
     if (offset < 0 || length <= 0) return ReplyError(req, PosixError("fallocate range", EINVAL));
     if (Status killed = KillSuidSgidForNonRoot(req, ino); !killed.ok()) {
       return ReplyError(req, killed);
     }
-    Status s = Ctx(req).data->Allocate(ino, static_cast<uint64_t>(offset),
-                                       static_cast<uint64_t>(length));
-    if (!s.ok()) return ReplyError(req, s);
+    Context& ctx = Ctx(req);
+    if (mode == 0) {
+      Status s = ctx.data->Allocate(ino, static_cast<uint64_t>(offset),
+                                    static_cast<uint64_t>(length));
+      if (!s.ok()) return ReplyError(req, s);
+    }
+    Result<Inode> touched = ctx.tree->SetAttr(ino, AttrChange{.mtime_now = true});
+    if (!touched.ok()) return ReplyError(req, touched.status());
+    ctx.data->SetMtime(ino, touched->mtime_ns);
     fuse_reply_err(req, 0);
   });
 }

@@ -149,6 +149,7 @@ void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
              fuse_file_info* fi);  // readdir.cc
 void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
 void StatFs(fuse_req_t req, fuse_ino_t ino);  // statfs.cc
+void Lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* fi);  // lseek.cc
 void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                fuse_file_info* fi);  // fallocate.cc
 void CopyFileRange(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_file_info* fi_in,

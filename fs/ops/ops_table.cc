@@ -37,6 +37,7 @@ fuse_lowlevel_ops MakeTable() {
   ops.readdirplus = ViewReadDirPlus;
   ops.fsyncdir = ViewFsyncDir;
   ops.statfs = StatFs;
+  ops.lseek = ViewLseek;
   ops.fallocate = ViewFallocate;
   ops.copy_file_range = ViewCopyFileRange;
   ops.setxattr = ViewSetXattr;

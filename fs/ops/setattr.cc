@@ -15,6 +15,14 @@ std::optional<int64_t> ToNanos(const timespec& ts) {
   return ns;
 }
 
+// What chown leaves of a non-directory's permission bits (the kernel's chown_common with
+// ATTR_KILL_SUID and, for a group-executable file, ATTR_KILL_SGID).
+uint32_t ChownKeptMode(uint32_t perms) {
+  uint32_t kept = perms & ~static_cast<uint32_t>(S_ISUID);
+  if (perms & S_IXGRP) kept &= ~static_cast<uint32_t>(S_ISGID);
+  return kept;
+}
+
 }  // namespace
 
 // chmod, chown, utimensat and truncate. Permission to do each was checked by the kernel
@@ -27,6 +35,14 @@ void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     if (to_set & FUSE_SET_ATTR_MODE) change.mode = attr->st_mode & 07777;
     if (to_set & FUSE_SET_ATTR_UID) change.uid = attr->st_uid;
     if (to_set & FUSE_SET_ATTR_GID) change.gid = attr->st_gid;
+    // chown(path, -1, -1) arrives with nothing to set: with FUSE_HANDLE_KILLPRIV_V2 the kernel
+    // marks only a chown that names an owner or group, yet clears set-user-ID (and a
+    // group-executable set-group-ID) on every chown of a non-directory, as ext4 does.
+    if (to_set == 0) {
+      Result<Inode> inode = Ctx(req).tree->GetAttr(ino);
+      if (!inode.ok()) return ReplyError(req, inode.status());
+      if (!inode->is_dir()) change.mode = ChownKeptMode(inode->mode & 07777);
+    }
     if (CurrentRequest().kill_suidgid) {
       Result<Inode> inode = Ctx(req).tree->GetAttr(ino);
       if (!inode.ok()) return ReplyError(req, inode.status());
@@ -48,6 +64,11 @@ void SetAttr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
     } else if (to_set & FUSE_SET_ATTR_ATIME) {
       change.atime_ns = ToNanos(attr->st_atim);
       if (!change.atime_ns) return ReplyError(req, PosixError("atime", EOVERFLOW));
+    }
+    // The kernel sends a truncate or ftruncate without the mtime it implies; the file's times
+    // move even when the size stays (as on ext4, and as open(O_TRUNC) of an empty file needs).
+    if ((to_set & FUSE_SET_ATTR_SIZE) && !(to_set & FUSE_SET_ATTR_MTIME)) {
+      to_set |= FUSE_SET_ATTR_MTIME_NOW;
     }
     if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
       change.mtime_now = true;

@@ -97,6 +97,19 @@ void ServeViewRead(fuse_req_t req, Ino ino, size_t size, off_t off) {
   fuse_reply_buf(req, reinterpret_cast<const char*>(bytes->data()), bytes->size());
 }
 
+void ServeViewLseek(fuse_req_t req, Ino ino, off_t off, int whence) {
+  SnapshotView* view = View(req);
+  if (view == nullptr) return ReplyError(req, PosixError("no snapshot view", ESTALE));
+  if ((whence != SEEK_DATA && whence != SEEK_HOLE) || off < 0) {
+    return ReplyError(req, PosixError("lseek", EINVAL));
+  }
+  auto st = view->GetAttr(ino);
+  if (!st.ok()) return ReplyError(req, st.status());
+  if (!S_ISREG(st->st_mode)) return ReplyError(req, PosixError("lseek", EINVAL));
+  if (off >= st->st_size) return ReplyError(req, PosixError("lseek", ENXIO));
+  fuse_reply_lseek(req, whence == SEEK_DATA ? off : st->st_size);
+}
+
 void ServeViewReadDir(fuse_req_t req, Ino ino, size_t size, off_t off, bool plus) {
   SnapshotView* view = View(req);
   auto entries = view->ReadDir(ino);
@@ -260,6 +273,11 @@ void ViewOpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void ViewRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
   if (!IsVirtual(ino)) return Read(req, ino, size, off, fi);
   Serve(req, [&] { ServeViewRead(req, ino, size, off); });
+}
+
+void ViewLseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* fi) {
+  if (!IsVirtual(ino)) return Lseek(req, ino, off, whence, fi);
+  Serve(req, [&] { ServeViewLseek(req, ino, off, whence); });
 }
 
 void ViewWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,

@@ -17,6 +17,9 @@ bool ServeViewLookup(fuse_req_t req, Ino parent, const char* name);
 void ServeViewGetAttr(fuse_req_t req, Ino ino);
 void ServeViewOpen(fuse_req_t req, Ino ino, fuse_file_info* fi, bool directory);
 void ServeViewRead(fuse_req_t req, Ino ino, size_t size, off_t off);
+// A snapshot's file is all data (its holes are not worth a lookup): SEEK_DATA stays, SEEK_HOLE
+// is the end.
+void ServeViewLseek(fuse_req_t req, Ino ino, off_t off, int whence);
 void ServeViewReadDir(fuse_req_t req, Ino ino, size_t size, off_t off, bool plus);
 void ServeViewReadLink(fuse_req_t req, Ino ino);
 void ServeViewGetXattr(fuse_req_t req, Ino ino, const char* name, size_t size);
@@ -51,6 +54,7 @@ void ViewOpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void ViewRead(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi);
 void ViewWrite(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off,
                fuse_file_info* fi);
+void ViewLseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* fi);
 void ViewRelease(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void ViewReleaseDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
 void ViewFlush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);

@@ -167,13 +167,58 @@ TEST_F(FuseDataTest, FallocateGrowsTheFileWithZeros) {
   int fd = open(M("f").c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(posix_fallocate(fd, 0, 1 << 20), 0);
-  EXPECT_EQ(fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, 10), -1);
+  EXPECT_EQ(fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 0, 10), -1);  // not yet
   EXPECT_EQ(errno, EOPNOTSUPP);
   close(fd);
   std::string content = ReadWhole(M("f"));
   ASSERT_EQ(content.size(), 1u << 20);
   EXPECT_EQ(content.substr(0, 3), "abc");
   EXPECT_EQ(content.find_first_not_of('\0', 3), std::string::npos);
+}
+
+TEST_F(FuseDataTest, FallocateKeepSizeSucceedsAndChangesNothingButTimes) {
+  WriteAt(M("f"), 0, "abc");
+  int fd = open(M("f").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 22), 0) << strerror(errno);
+  close(fd);
+  EXPECT_EQ(ReadWhole(M("f")), "abc");
+}
+
+// SEEK_DATA and SEEK_HOLE find what was written and the holes between, before and after the
+// commit, as tar --sparse and cp rely on.
+TEST_F(FuseDataTest, SeekDataAndSeekHoleFindTheHoles) {
+  constexpr off_t kAt = 10 << 20;
+  int fd = open(M("sparse").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, "x", 1, kAt), 1);
+  for (const char* when : {"uncommitted", "committed"}) {
+    SCOPED_TRACE(when);
+    EXPECT_EQ(lseek(fd, 0, SEEK_DATA), kAt);
+    EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), 0);
+    EXPECT_EQ(lseek(fd, 4096, SEEK_HOLE), 4096);
+    EXPECT_EQ(lseek(fd, kAt, SEEK_DATA), kAt);
+    EXPECT_EQ(lseek(fd, kAt, SEEK_HOLE), kAt + 1);  // the end of the file is a hole
+    EXPECT_EQ(lseek(fd, kAt + 1, SEEK_DATA), -1);
+    EXPECT_EQ(errno, ENXIO);
+    EXPECT_EQ(lseek(fd, kAt + 1, SEEK_HOLE), -1);
+    EXPECT_EQ(errno, ENXIO);
+    ASSERT_EQ(fsync(fd), 0);
+  }
+  close(fd);
+
+  WriteAt(M("dense"), 0, std::string(300000, 'd'));
+  fd = open(M("dense").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(lseek(fd, 0, SEEK_DATA), 0);
+  EXPECT_EQ(lseek(fd, 1000, SEEK_DATA), 1000);
+  EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), 300000);
+  close(fd);
+  // The other whences still move the offset as before.
+  fd = open(M("dense").c_str(), O_RDONLY);
+  EXPECT_EQ(lseek(fd, -10, SEEK_END), 299990);
+  EXPECT_EQ(lseek(fd, 5, SEEK_CUR), 299995);
+  close(fd);
 }
 
 TEST_F(FuseDataTest, CopyFileRangeSharesChunksAndCopiesPieces) {

@@ -18,7 +18,7 @@ constexpr gid_t kOtherGroup = 500;
 
 class FuseKillPrivTest : public MountTest {};
 
-enum class Action { kWrite, kTruncate, kOpenTrunc, kChown, kFallocate, kCopyFileRange };
+enum class Action { kWrite, kTruncate, kOpenTrunc, kChown, kChownNothing, kFallocate, kCopyFileRange };
 
 struct Case {
   const char* name;
@@ -48,6 +48,8 @@ int Act(const std::string& path, const std::string& source, Action action) {
     }
     case Action::kChown:
       return chown(path.c_str(), 1001, static_cast<gid_t>(-1)) == 0 ? 0 : errno;
+    case Action::kChownNothing:  // reaches the daemon as a SETATTR with nothing to set
+      return chown(path.c_str(), static_cast<uid_t>(-1), static_cast<gid_t>(-1)) == 0 ? 0 : errno;
     case Action::kFallocate: {
       const int fd = open(path.c_str(), O_WRONLY);
       if (fd < 0) return errno;
@@ -81,6 +83,8 @@ TEST_F(FuseKillPrivTest, SuidAndSgidGoLikeOnExt4) {
       {"root truncate", 04777, 0, 0, Action::kTruncate, 04777},
       {"root chown", 06755, 0, 0, Action::kChown, 0755},
       {"root chown, sgid without group exec", 02745, 0, 0, Action::kChown, 02745},
+      {"root chown -1 -1", 06755, 0, 0, Action::kChownNothing, 0755},
+      {"root chown -1 -1, sgid without group exec", 06745, 0, 0, Action::kChownNothing, 02745},
       {"user fallocate", 04777, 0, kUser, Action::kFallocate, 0777},
       {"user copy_file_range", 04777, 0, kUser, Action::kCopyFileRange, 0777},
   };

@@ -5,8 +5,10 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/un.h>
+#include <fcntl.h>
 #include <time.h>
 
+#include <functional>
 #include <vector>
 
 #include "tests/integration/mount_fixture.h"
@@ -221,6 +223,64 @@ TEST_F(FuseMetadataTest, UtimensatExactNowAndOmit) {
                      [&] { return ErrnoOf(utimensat(AT_FDCWD, (r + "/f").c_str(), exact, 0)); });
       },
       "exact times by a non-owner");
+}
+
+// Each of these moves mtime on ext4 although the kernel sends the daemon only the new size (or
+// nothing but the range): truncate and ftruncate to the same size, open(O_TRUNC) of an empty
+// file (POSIX requires it), fallocate within the size and with FALLOC_FL_KEEP_SIZE.
+TEST_F(FuseMetadataTest, TruncateAndFallocateMoveMtimeLikeExt4) {
+  const struct {
+    const char* name;
+    std::function<int(const std::string&)> act;
+  } cases[] = {
+      {"truncate to the same size", [](const std::string& p) { return truncate(p.c_str(), 3); }},
+      {"ftruncate to the same size",
+       [](const std::string& p) {
+         const int fd = open(p.c_str(), O_WRONLY);
+         const int r = ftruncate(fd, 3);
+         close(fd);
+         return r;
+       }},
+      {"open O_TRUNC of an empty file",
+       [](const std::string& p) {
+         if (truncate(p.c_str(), 0) != 0) return -1;
+         struct timespec old[2] = {{1, 0}, {1, 0}};
+         if (utimensat(AT_FDCWD, p.c_str(), old, 0) != 0) return -1;
+         const int fd = open(p.c_str(), O_WRONLY | O_TRUNC);
+         return fd < 0 ? -1 : close(fd);
+       }},
+      {"fallocate within the size",
+       [](const std::string& p) {
+         const int fd = open(p.c_str(), O_WRONLY);
+         const int r = posix_fallocate(fd, 0, 2);
+         close(fd);
+         return r;
+       }},
+      {"fallocate keeping the size",
+       [](const std::string& p) {
+         const int fd = open(p.c_str(), O_WRONLY);
+         const int r = fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 1 << 20);
+         close(fd);
+         return r;
+       }},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    const std::string rel = "t" + std::to_string(n++);
+    for (const std::string& path : {M(rel), N(rel)}) {
+      const int fd = open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+      ASSERT_GE(fd, 0);
+      ASSERT_EQ(write(fd, "abc", 3), 3);
+      close(fd);
+      struct timespec old[2] = {{1, 0}, {1, 0}};
+      ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+      ASSERT_EQ(c.act(path), 0) << c.name << " on " << path << ": " << strerror(errno);
+      struct stat st {};
+      ASSERT_EQ(stat(path.c_str(), &st), 0);
+      EXPECT_NE(st.st_mtim.tv_sec, 1) << c.name << " on " << path;
+      EXPECT_EQ(st.st_atim.tv_sec, 1) << c.name << " on " << path;
+    }
+  }
 }
 
 TEST_F(FuseMetadataTest, SymlinkAndReadlink) {
