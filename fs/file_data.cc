@@ -463,7 +463,7 @@ Result<uint64_t> FileData::Seek(Ino ino, uint64_t offset, bool hole) {
   if (!it->Valid() || !it->key().starts_with(prefix)) it->Seek(prefix);
   // The committed extents from the one holding `offset` on, in offset order; false at the end.
   auto next_extent = [&](uint64_t* begin, uint64_t* end) -> Result<bool> {
-    for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    while (it->Valid() && it->key().starts_with(prefix)) {
       if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
         return DataLossError("corrupt extent of inode " + std::to_string(ino));
       }
@@ -632,8 +632,13 @@ void FileData::Overlay(Inode* inode) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = dirty_.find(inode->ino);
   if (it == dirty_.end()) return;
-  inode->size = it->second->size;
-  inode->mtime_ns = it->second->mtime_ns;
+  const Dirty& dirty = *it->second;
+  inode->size = dirty.size;
+  inode->mtime_ns = dirty.mtime_ns;
+  // Uncommitted writes count as stored until the commit says what they cost (at most this).
+  uint64_t written = 0;
+  for (const auto& [begin, end] : dirty.ranges.ranges()) written += end - begin;
+  inode->allocated = std::min(inode->allocated + written, dirty.size);
 }
 
 Status FileData::SyncLog() { return chunks_->database()->SyncWal(); }

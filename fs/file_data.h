@@ -83,7 +83,7 @@ class FileData {
   // Commits the file's uncommitted writes (fsync, close, the commit interval). A no-op if clean.
   Status Commit(Ino ino);
   Status CommitAll();
-  // Size and mtime as the user sees them, uncommitted writes included.
+  // Size, mtime and allocated bytes as the user sees them, uncommitted writes included.
   void Overlay(Inode* inode);
   // An mtime set explicitly (utimensat) while the file has uncommitted writes: it replaces the
   // time of those writes, in what getattr shows and in what the commit stores.

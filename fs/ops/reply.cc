@@ -43,8 +43,10 @@ struct stat ToStat(const Inode& inode) {
   st.st_rdev = inode.rdev;
   st.st_size = static_cast<off_t>(inode.size);
   st.st_blksize = kBlockSize;
-  // Until the data path reports allocated bytes, every byte of the apparent size counts.
-  st.st_blocks = static_cast<blkcnt_t>((inode.size + 511) / 512);
+  // A regular file's blocks are its bytes in extents (holes, zero chunks included, cost none:
+  // du, and tar and cp deciding whether to look for holes, rely on it); a symlink's, its target.
+  const uint64_t stored = inode.is_regular() ? inode.allocated : inode.size;
+  st.st_blocks = static_cast<blkcnt_t>((stored + 511) / 512);
   st.st_atim = ToTimespec(inode.atime_ns);
   st.st_mtim = ToTimespec(inode.mtime_ns);
   st.st_ctim = ToTimespec(inode.ctime_ns);

@@ -207,6 +207,33 @@ TEST_F(FuseDataTest, SeekDataAndSeekHoleFindTheHoles) {
   }
   close(fd);
 
+  // Data, a hole, data, a hole: every seek from inside or past each piece.
+  fd = open(M("pieces").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  const std::string piece(300000, 'p');
+  ASSERT_EQ(pwrite(fd, piece.data(), piece.size(), 0), static_cast<ssize_t>(piece.size()));
+  ASSERT_EQ(pwrite(fd, piece.data(), piece.size(), kAt), static_cast<ssize_t>(piece.size()));
+  ASSERT_EQ(ftruncate(fd, 2 * kAt), 0);
+  ASSERT_EQ(fsync(fd), 0);
+  const off_t first_hole = lseek(fd, 0, SEEK_HOLE);
+  EXPECT_GE(first_hole, 300000);  // a chunk holding data may hold zeros after it
+  EXPECT_LT(first_hole, kAt);
+  const off_t second = lseek(fd, first_hole, SEEK_DATA);
+  EXPECT_GT(second, first_hole);
+  EXPECT_LE(second, kAt);
+  const off_t second_hole = lseek(fd, kAt + 1000, SEEK_HOLE);
+  EXPECT_GE(second_hole, kAt + 300000);
+  EXPECT_LT(second_hole, 2 * kAt);
+  EXPECT_EQ(lseek(fd, second_hole, SEEK_DATA), -1);
+  EXPECT_EQ(errno, ENXIO);
+  EXPECT_EQ(lseek(fd, second_hole, SEEK_HOLE), second_hole);
+  // What lies between the data the seeks found reads as zeros.
+  std::string between(static_cast<size_t>(second - first_hole), 'x');
+  ASSERT_EQ(pread(fd, between.data(), between.size(), first_hole),
+            static_cast<ssize_t>(between.size()));
+  EXPECT_EQ(between.find_first_not_of('\0'), std::string::npos);
+  close(fd);
+
   WriteAt(M("dense"), 0, std::string(300000, 'd'));
   fd = open(M("dense").c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
@@ -219,6 +246,32 @@ TEST_F(FuseDataTest, SeekDataAndSeekHoleFindTheHoles) {
   EXPECT_EQ(lseek(fd, -10, SEEK_END), 299990);
   EXPECT_EQ(lseek(fd, 5, SEEK_CUR), 299995);
   close(fd);
+}
+
+// st_blocks counts what is stored, so du shows it and tar --sparse and cp look for the holes.
+TEST_F(FuseDataTest, BlocksCountStoredBytesNotHoles) {
+  auto blocks = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    return st.st_blocks;
+  };
+  int fd = open(M("sparse").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 100 << 20), 0);
+  ASSERT_EQ(pwrite(fd, "x", 1, 50 << 20), 1);
+  const blkcnt_t while_open = blocks(M("sparse"));
+  EXPECT_GT(while_open, 0);  // the uncommitted byte counts
+  EXPECT_LT(while_open * 512, 1 << 20);
+  close(fd);
+  EXPECT_GT(blocks(M("sparse")), 0);
+  EXPECT_LT(blocks(M("sparse")) * 512, 1 << 20) << "holes were counted";
+
+  WriteAt(M("dense"), 0, std::string(300000, 'd'));
+  EXPECT_EQ(blocks(M("dense")), (300000 + 511) / 512);
+
+  WriteAt(M("zeros"), 0, std::string(1 << 20, '\0'));  // stored as a hole
+  EXPECT_EQ(blocks(M("zeros")), 0);
+  EXPECT_EQ(ReadWhole(M("zeros")), std::string(1 << 20, '\0'));
 }
 
 TEST_F(FuseDataTest, CopyFileRangeSharesChunksAndCopiesPieces) {
