@@ -148,7 +148,8 @@ class ChunkStore {
   // FailedPrecondition if an epoch is running already.
   Result<GcEpoch> StartGcEpoch();
   // Erases every chunk that is not in `marked` and was written before the epoch began (and
-  // before options.older_than_ms), in bounded batches, online.
+  // before options.older_than_ms), in bounded batches, online; then, if it erased any, gives
+  // their blob files' space back (Database::ReclaimBlobSpace).
   Result<SweepReport> Sweep(const ChunkIdSet& marked, const GcEpoch& epoch,
                             const SweepOptions& options = {});
 

@@ -35,8 +35,8 @@ struct DatabaseOptions {
 };
 
 // One RocksDB database per node with its column families. Chunk data lives in blob files (no
-// RocksDB compression: records are compressed already, and blob GC reclaims swept space); every
-// family has bloom filters, so has(id) is usually answered without touching disk.
+// RocksDB compression: records are compressed already; ReclaimBlobSpace reclaims swept space);
+// every family has bloom filters, so has(id) is usually answered without touching disk.
 // Thread-safe, like rocksdb::DB.
 class Database {
  public:
@@ -63,6 +63,15 @@ class Database {
   // that iterators would otherwise step over one by one until compaction gets there by itself.
   // Runs beside automatic compactions (not exclusive). InvalidArgument for an unknown family.
   Status CompactRange(const std::string& family, const std::string& begin, const std::string& end);
+  // Gives back the space of deleted blobs of `family` (a family with blob files), which writes
+  // leave alone (no blob GC during compactions): compacts all its keys, so the deleted
+  // references go and blob files left without a live blob are deleted; then, if the oldest blob
+  // files hold enough garbage, compacts again with blob GC on for the duration, moving the live
+  // blobs of the longest run of oldest files that is at least half garbage into new files (at
+  // most one byte moved per byte given back). Waits for the compactions; they run beside
+  // automatic ones. InvalidArgument for an unknown family. Callers take turns (the chunk
+  // store's GC epoch).
+  Status ReclaimBlobSpace(const std::string& family);
   // Flushes memtables, then closes. Errors on the way are returned; the destructor closes too.
   Status Close();
 
