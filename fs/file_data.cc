@@ -21,7 +21,19 @@ using storage::ChunkId;
 
 namespace {
 
-
+// The extent record under `it`, whose key starts with the file's `prefix_size`-byte prefix.
+// DATA_LOSS for a malformed record.
+Result<Extent> ExtentAt(const rocksdb::Iterator& it, size_t prefix_size, Ino ino) {
+  if (it.key().size() != prefix_size + 8 || it.value().size() != kExtentValueSize) {
+    return DataLossError("corrupt extent of inode " + std::to_string(ino));
+  }
+  const auto* v = reinterpret_cast<const uint8_t*>(it.value().data());
+  Extent e;
+  e.offset = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it.key().data()) + prefix_size);
+  e.id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
+  e.length = DecodeFixed32(v + ChunkId::kSize);
+  return e;
+}
 
 // Prefetch bounds: chunk ids waiting to be fetched, and files whose read position is tracked.
 constexpr size_t kMaxPrefetchQueue = 256;
@@ -183,16 +195,11 @@ Status FileData::ReadCommitted(Ino ino, uint64_t offset, std::span<uint8_t> out)
     if (read_end_.size() > kMaxStreams) read_end_.clear();
   }
   for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
-      return DataLossError("corrupt extent of inode " + std::to_string(ino));
-    }
-    const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
-    uint64_t ext_begin =
-        DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
-    uint64_t ext_end = ext_begin + DecodeFixed32(v + ChunkId::kSize);
+    ASSIGN_OR_RETURN(const Extent extent, ExtentAt(*it, prefix.size(), ino));
+    const uint64_t ext_begin = extent.offset, ext_end = extent.offset + extent.length;
     if (ext_begin >= prefetch_end) break;
     if (ext_end <= offset) continue;
-    ChunkId id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
+    const ChunkId& id = extent.id;
     if (ext_begin >= end) {
       if (!Cached(id)) prefetcher_->Enqueue(id);
       continue;
@@ -256,14 +263,7 @@ Result<std::vector<Extent>> FileData::Extents(Ino ino) {
       chunks_->database()->db()->NewIterator(options, tree_->extents_family()));
   std::vector<Extent> out;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
-    if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
-      return DataLossError("corrupt extent of inode " + std::to_string(ino));
-    }
-    const auto* v = reinterpret_cast<const uint8_t*>(it->value().data());
-    Extent e;
-    e.offset = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
-    e.id = ChunkId::FromBytes(ByteView(v, ChunkId::kSize));
-    e.length = DecodeFixed32(v + ChunkId::kSize);
+    ASSIGN_OR_RETURN(Extent e, ExtentAt(*it, prefix.size(), ino));
     out.push_back(e);
   }
   if (!it->status().ok()) return UnavailableError("read extents: " + it->status().ToString());
@@ -464,13 +464,10 @@ Result<uint64_t> FileData::Seek(Ino ino, uint64_t offset, bool hole) {
   // The committed extents from the one holding `offset` on, in offset order; false at the end.
   auto next_extent = [&](uint64_t* begin, uint64_t* end) -> Result<bool> {
     while (it->Valid() && it->key().starts_with(prefix)) {
-      if (it->key().size() != prefix.size() + 8 || it->value().size() != kExtentValueSize) {
-        return DataLossError("corrupt extent of inode " + std::to_string(ino));
-      }
-      *begin = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + prefix.size());
-      *end = *begin + DecodeFixed32(reinterpret_cast<const uint8_t*>(it->value().data()) +
-                                    ChunkId::kSize);
+      ASSIGN_OR_RETURN(const Extent extent, ExtentAt(*it, prefix.size(), ino));
       it->Next();
+      *begin = extent.offset;
+      *end = extent.offset + extent.length;
       if (*end > offset) return true;
     }
     if (!it->status().ok()) return UnavailableError("read extents: " + it->status().ToString());
