@@ -1,10 +1,8 @@
 #include "runtime/image.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,8 +12,7 @@
 #include <filesystem>
 
 #include "base/file.h"
-
-extern char** environ;
+#include "base/subprocess.h"
 
 namespace berth::runtime {
 
@@ -61,43 +58,6 @@ Status MakeDir(const std::string& path, mode_t mode) {
   // mkdir's mode passes through the umask; the image's modes (1777 /tmp) must be exact.
   if (::chmod(path.c_str(), mode) != 0) return PosixError("chmod " + path, errno);
   return Status::Ok();
-}
-
-// Runs `argv` and returns its standard output. FailedPrecondition when it does not exit 0.
-Result<std::string> RunForOutput(const std::vector<std::string>& argv) {
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) return PosixError("pipe", errno);
-  UniqueFd read_end(pipefd[0]);
-  UniqueFd write_end(pipefd[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return PosixError("spawn " + argv[0], rc);
-  write_end = UniqueFd();
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(read_end.get(), buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return PosixError("waitpid " + argv[0], errno);
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return FailedPreconditionError(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") +
-                                   " failed (wait status " + std::to_string(status) + ")");
-  }
-  return out;
 }
 
 // An applet path from `busybox --list-full` ("usr/bin/awk"): relative, no "..", no empty parts.
@@ -251,7 +211,12 @@ Status BuildBusyboxImage(const std::string& images_dir, const std::string& name,
   RETURN_IF_ERROR(MakeDir(root + "/var/tmp", 01777));
   RETURN_IF_ERROR(CopyFile(options.busybox_path, root + "/bin/busybox", 0755));
 
-  ASSIGN_OR_RETURN(std::string applets, RunForOutput({options.busybox_path, "--list-full"}));
+  ASSIGN_OR_RETURN(ProcessResult listed, RunProcess({options.busybox_path, "--list-full"}));
+  if (!listed.Succeeded()) {
+    return FailedPreconditionError(options.busybox_path + " --list-full failed (" +
+                                   listed.Describe() + ")");
+  }
+  const std::string& applets = listed.output;
   size_t pos = 0;
   int linked = 0;
   while (pos < applets.size()) {

@@ -52,6 +52,10 @@ class LxcHandle {
   // descriptor in it (the daemon's sockets and databases must not leak into a container).
   // Returns once liblxc saw the container reach RUNNING. FailedPrecondition with the log's
   // reason if it did not.
+  // REQUIRES: a single-threaded caller. liblxc forks and its child runs on (allocating, reading
+  // /proc) until it becomes the monitor, and the start moves the caller into the container's
+  // monitor cgroups. The daemon therefore starts containers through the berth-lxc-start helper
+  // (lxc_start_main.cc), never by calling this itself.
   Status Start(const std::vector<std::string>& argv);
   // Asks init to halt (lxc.signal.halt) and waits up to `timeout` for it to stop.
   // DeadlineExceeded if it is still running then.

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "base/clock.h"
 #include "base/file.h"
+#include "base/subprocess.h"
 #include "runtime/image.h"
 #include "runtime/internal/cgroup_dirs.h"
 #include "runtime/internal/container_dir.h"
@@ -39,6 +41,21 @@ constexpr std::string_view kSeccompPolicy =
 
 // How long cleanup waits for liblxc's monitor to leave its cgroup after a container stopped.
 constexpr auto kMonitorExitWait = std::chrono::seconds(3);
+
+constexpr char kStartHelper[] = "berth-lxc-start";
+
+// Starts the configured container `spec.name` of `lxc_path` through the helper
+// (runtime/lxc_start_main.cc says why). FailedPrecondition with liblxc's reason if it fails.
+Status StartThroughHelper(const std::string& helper, const std::string& lxc_path,
+                          const ContainerSpec& spec) {
+  std::vector<std::string> argv = {helper, lxc_path, spec.name};
+  argv.insert(argv.end(), spec.init_argv.begin(), spec.init_argv.end());
+  ASSIGN_OR_RETURN(ProcessResult run, RunProcess(argv, /*merge_stderr=*/true));
+  if (run.Succeeded()) return Status::Ok();
+  std::string why = run.output;
+  while (!why.empty() && why.back() == '\n') why.pop_back();
+  return FailedPreconditionError(helper + " " + run.Describe() + (why.empty() ? "" : ": " + why));
+}
 
 // FailedPrecondition unless every directory on the way to `path` can be searched by others: the
 // container's root is an unprivileged host uid while liblxc mounts its rootfs.
@@ -90,9 +107,12 @@ std::vector<std::pair<std::string, std::string>> NetworkConfig(const ContainerSp
   char mac[18];
   std::snprintf(mac, sizeof(mac), "00:16:3e:%02x:%02x:%02x", (a >> 16) & 0xff, (a >> 8) & 0xff,
                 a & 0xff);
-  return {{"lxc.net.0.type", "veth"},        {"lxc.net.0.link", net.bridge},
-          {"lxc.net.0.name", "eth0"},        {"lxc.net.0.flags", "up"},
-          {"lxc.net.0.hwaddr", mac},         {"lxc.net.0.ipv4.address", net.address},
+  return {{"lxc.net.0.type", "veth"},
+          {"lxc.net.0.link", net.bridge},
+          {"lxc.net.0.name", "eth0"},
+          {"lxc.net.0.flags", "up"},
+          {"lxc.net.0.hwaddr", mac},
+          {"lxc.net.0.ipv4.address", net.address},
           {"lxc.net.0.ipv4.gateway", net.gateway}};
 }
 
@@ -110,12 +130,8 @@ Status RuntimeOptions::Validate() const {
   return Status::Ok();
 }
 
-Runtime::Runtime(RuntimeOptions options, CgroupLayout layout, HostResources host,
-                 std::string own_cgroups)
-    : options_(std::move(options)),
-      layout_(layout),
-      host_(host),
-      own_cgroups_(std::move(own_cgroups)) {}
+Runtime::Runtime(RuntimeOptions options, CgroupLayout layout, HostResources host)
+    : options_(std::move(options)), layout_(layout), host_(host) {}
 
 Runtime::~Runtime() = default;
 
@@ -140,9 +156,17 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(RuntimeOptions options) {
     ASSIGN_OR_RETURN(layout, CgroupLayout::Detect());
   }
   HostResources host = options.host ? *options.host : HostResources::Detect();
-  ASSIGN_OR_RETURN(std::string own_cgroups, ReadFileToString("/proc/self/cgroup"));
-  std::unique_ptr<Runtime> runtime(
-      new Runtime(std::move(options), layout, host, std::move(own_cgroups)));
+  if (options.start_helper.empty()) {
+    ASSIGN_OR_RETURN(options.start_helper, internal::CanonicalPath("/proc/self/exe"));
+    options.start_helper =
+        options.start_helper.substr(0, options.start_helper.rfind('/') + 1) + kStartHelper;
+  }
+  if (::access(options.start_helper.c_str(), X_OK) != 0) {
+    return FailedPreconditionError("runtime: cannot run the container start helper " +
+                                   options.start_helper + ": " + std::strerror(errno) +
+                                   " (it is built next to the berth binary)");
+  }
+  std::unique_ptr<Runtime> runtime(new Runtime(std::move(options), layout, host));
   RETURN_IF_ERROR(runtime->Adopt());
   return runtime;
 }
@@ -297,13 +321,9 @@ Result<StartResult> Runtime::StartLocked(Entry& entry, const ContainerSpec& spec
   }
   if (!s.ok()) return fail(s);
 
+  s = StartThroughHelper(options_.start_helper, options_.lxc_path, spec);
   Result<LxcHandle> h = LxcHandle::Open(spec.name, options_.lxc_path);
   if (!h.ok()) return fail(h.status());
-  s = h->Start(spec.init_argv);
-  {
-    Status back = internal::MoveSelfToCgroups(own_cgroups_);
-    if (!back.ok()) spdlog::warn("runtime: returning to our own cgroups: {}", back.ToString());
-  }
   if (s.ok()) s = h->WaitForState("RUNNING", options_.start_timeout);
   if (!s.ok()) {
     h->Kill().IgnoreError();  // best effort: the start failed already

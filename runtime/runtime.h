@@ -39,6 +39,9 @@ struct RuntimeOptions {
   std::optional<CgroupLayout> cgroup_layout;
   // How long Start waits for init to be running. Default: 10 s.
   std::chrono::milliseconds start_timeout = std::chrono::seconds(10);
+  // The berth-lxc-start binary, through which containers are started (runtime/lxc_start_main.cc
+  // says why). Checked at Open. Default: berth-lxc-start in the directory of this executable.
+  std::string start_helper;
   // liblxc's log level in each container's lxc.log ("ERROR", "WARN", "INFO", "DEBUG", "TRACE").
   // Default: "WARN".
   std::string lxc_log_level = "WARN";
@@ -98,9 +101,10 @@ struct ContainerStats {
 // held across a liblxc call. Exec takes neither across the command: a long exec never blocks
 // Stop (which ends it by stopping the container) or anything else.
 //
-// liblxc forks (start, attach) and waits for its children: the daemon must not set SIGCHLD to
-// SIG_IGN nor reap children it does not know (waitpid(-1)). The forked children run only
-// liblxc's code, which takes no lock of ours.
+// Start runs the berth-lxc-start helper (a single-threaded process: liblxc's start forks a child
+// that keeps running liblxc's code); Exec forks through liblxc's attach. Both wait for their own
+// children: the daemon must not set SIGCHLD to SIG_IGN nor reap children it does not know
+// (waitpid(-1)).
 class Runtime {
  public:
   // Ensures the directories and the subordinate-id entries, detects the host, and adopts
@@ -163,7 +167,7 @@ class Runtime {
     std::atomic<uint64_t> exec_count{0};
   };
 
-  Runtime(RuntimeOptions options, CgroupLayout layout, HostResources host, std::string own_cgroups);
+  Runtime(RuntimeOptions options, CgroupLayout layout, HostResources host);
   Status Adopt();
   std::shared_ptr<Entry> Lookup(const std::string& name);
   std::shared_ptr<Entry> LookupOrCreate(const std::string& name);
@@ -181,10 +185,6 @@ class Runtime {
   const RuntimeOptions options_;
   const CgroupLayout layout_;
   const HostResources host_;
-  // /proc/self/cgroup at Open: where Start puts the daemon back after liblxc moved it into a
-  // monitor cgroup. Read once, before any start, so that concurrent starts cannot record one
-  // another's monitor cgroup as ours.
-  const std::string own_cgroups_;
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<Entry>> entries_;  // GUARDED_BY(mu_)

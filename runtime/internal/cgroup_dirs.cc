@@ -152,23 +152,6 @@ std::vector<std::string> FindContainerCgroups(const std::string& name) {
   return out;
 }
 
-Status MoveSelfToCgroups(const std::string& proc_cgroup) {
-  Status first;
-  for (const std::string& dir : DirsOf(proc_cgroup, Hierarchies())) {
-    // "0" is the writer itself; cgroup.procs moves the whole process, every thread.
-    const std::string procs = dir + "/cgroup.procs";
-    UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
-    Status s;
-    if (!fd.valid()) {
-      s = PosixError("open " + procs, errno);
-    } else if (::write(fd.get(), "0", 1) != 1) {
-      s = PosixError("write " + procs, errno);
-    }
-    if (!s.ok() && first.ok()) first = s;
-  }
-  return first;
-}
-
 Status RemoveContainerCgroups(const std::string& name) {
   Status first;
   for (const std::string& dir : FindContainerCgroups(name)) {

@@ -21,12 +21,6 @@ std::vector<std::string> ProcessCgroupDirs(pid_t pid);
 // and reported as FailedPrecondition.
 Status RemoveContainerCgroups(const std::string& name);
 
-// Puts the calling process back into the cgroups `proc_cgroup` (the text of /proc/self/cgroup
-// read before) names, in every hierarchy. liblxc 5.0's daemonized start moves its caller into
-// the new container's lxc.monitor.<name> cgroups; left there, the daemon would escape its
-// service's cgroup and pin the monitor cgroup after the container stopped.
-Status MoveSelfToCgroups(const std::string& proc_cgroup);
-
 // The directories RemoveContainerCgroups would look at: what exists now for `name`.
 std::vector<std::string> FindContainerCgroups(const std::string& name);
 

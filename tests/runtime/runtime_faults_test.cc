@@ -29,6 +29,13 @@ TEST_F(RuntimeTest, MissingImageIsNotFoundNamingIt) {
   EXPECT_FALSE(PathExists(Options().lxc_path + "/" + spec.name));
 }
 
+TEST_F(RuntimeTest, MissingStartHelperFailsOpenNamingIt) {
+  RuntimeOptions options = Options();
+  options.start_helper = data_.Sub("no-such-helper");
+  EXPECT_THAT(Runtime::Open(options), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(Runtime::Open(options), StatusMessageHas(options.start_helper));
+}
+
 TEST_F(RuntimeTest, NonsensicalLimitsAreInvalidArgument) {
   const std::string parent = MakeProject("badlimits");
   const HostResources host = HostResources::Detect();
