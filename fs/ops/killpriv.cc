@@ -30,17 +30,21 @@ bool CallerInGroup(fuse_req_t req, uint32_t gid) {
 const RequestHints& CurrentRequest() { return current_request; }
 void SetCurrentRequest(const RequestHints& hints) { current_request = hints; }
 
+uint32_t ChownKeptMode(uint32_t perms) {
+  uint32_t kept = perms & ~static_cast<uint32_t>(S_ISUID);
+  if (perms & S_IXGRP) kept &= ~static_cast<uint32_t>(S_ISGID);
+  return kept;
+}
+
 std::optional<uint32_t> KilledMode(fuse_req_t req, uint32_t perms, uint32_t file_gid, bool chown) {
   if (!current_request.kill_suidgid) return std::nullopt;
-  uint32_t kept = perms & ~static_cast<uint32_t>(S_ISUID);
-  if (perms & S_ISGID) {
-    // Group-executable: set-group-ID goes. Without group execute it marks mandatory locking and
-    // stays, except that a write or truncate by a caller outside the file's group drops it too
-    // (the kernel's setattr_should_drop_sgid; the mark already says the caller lacks
-    // CAP_FSETID). For chown the kernel marks every request, so only the first rule applies.
-    if ((perms & S_IXGRP) || (!chown && !CallerInGroup(req, file_gid))) {
-      kept &= ~static_cast<uint32_t>(S_ISGID);
-    }
+  uint32_t kept = ChownKeptMode(perms);
+  // Set-group-ID without group execute marks mandatory locking and stays, except that a write or
+  // truncate by a caller outside the file's group drops it too (the kernel's
+  // setattr_should_drop_sgid; the mark already says the caller lacks CAP_FSETID). The kernel
+  // marks every chown, so only the group-execute rule applies to one.
+  if (!chown && (perms & S_ISGID) && !CallerInGroup(req, file_gid)) {
+    kept &= ~static_cast<uint32_t>(S_ISGID);
   }
   if (kept == perms) return std::nullopt;
   return kept;

@@ -69,6 +69,10 @@ void SetCurrentRequest(const RequestHints& hints);
 // being served asks for, or nullopt when it asks none or nothing changes. `chown`: the request
 // changes the owner (the kernel marks those unconditionally).
 std::optional<uint32_t> KilledMode(fuse_req_t req, uint32_t perms, uint32_t file_gid, bool chown);
+// What any chown leaves of a non-directory's permission bits `perms` (the kernel's chown_common:
+// set-user-ID goes, and set-group-ID if the file is group-executable). Also for the chown that
+// arrives unmarked: chown(path, -1, -1) sets nothing, so the kernel marks nothing.
+uint32_t ChownKeptMode(uint32_t perms);
 // For WRITE: applies KilledMode to regular file `ino` (a mode change, ctime moves).
 Status KillSuidSgidIfAsked(fuse_req_t req, Ino ino);
 

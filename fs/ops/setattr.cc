@@ -15,14 +15,6 @@ std::optional<int64_t> ToNanos(const timespec& ts) {
   return ns;
 }
 
-// What chown leaves of a non-directory's permission bits (the kernel's chown_common with
-// ATTR_KILL_SUID and, for a group-executable file, ATTR_KILL_SGID).
-uint32_t ChownKeptMode(uint32_t perms) {
-  uint32_t kept = perms & ~static_cast<uint32_t>(S_ISUID);
-  if (perms & S_IXGRP) kept &= ~static_cast<uint32_t>(S_ISGID);
-  return kept;
-}
-
 }  // namespace
 
 // chmod, chown, utimensat and truncate. Permission to do each was checked by the kernel

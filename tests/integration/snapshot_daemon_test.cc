@@ -130,6 +130,18 @@ TEST_F(SnapshotDaemonTest, DotSnapshotsShowsEachSnapshotReadOnly) {
   for (const auto& e : fs::recursive_directory_iterator(old)) inside.push_back(e.path().filename());
   std::sort(inside.begin(), inside.end());
   EXPECT_EQ(inside, (std::vector<std::string>{"a.tex", "link", "notes"}));
+  // A snapshot's file is all data to SEEK_DATA/SEEK_HOLE (what cp and tar ask before copying).
+  {
+    const int fd = ::open((old + "/notes/a.tex").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    EXPECT_EQ(::lseek(fd, 0, SEEK_DATA), 0);
+    EXPECT_EQ(::lseek(fd, 2, SEEK_DATA), 2);
+    EXPECT_EQ(::lseek(fd, 0, SEEK_HOLE), 5);
+    errno = 0;
+    EXPECT_EQ(::lseek(fd, 5, SEEK_DATA), -1);
+    EXPECT_EQ(errno, ENXIO);
+    ::close(fd);
+  }
 
   // Every change is EROFS; the live tree is untouched.
   errno = 0;
