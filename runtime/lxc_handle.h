@@ -54,8 +54,8 @@ class LxcHandle {
   // reason if it did not.
   // REQUIRES: a single-threaded caller. liblxc forks and its child runs on (allocating, reading
   // /proc) until it becomes the monitor, and the start moves the caller into the container's
-  // monitor cgroups. The daemon therefore starts containers through the berth-lxc-start helper
-  // (lxc_start_main.cc), never by calling this itself.
+  // monitor cgroups. The daemon therefore starts containers through the berth-lxc helper
+  // (lxc_helper_main.cc), never by calling this itself.
   Status Start(const std::vector<std::string>& argv);
   // Asks init to halt (lxc.signal.halt) and waits up to `timeout` for it to stop.
   // DeadlineExceeded if it is still running then.
@@ -72,6 +72,7 @@ class LxcHandle {
   Status SetCgroupItem(const std::string& key, const std::string& value);
 
   // Runs argv in the container (attach_run_wait) and returns the wait(2) status.
+  // REQUIRES: a single-threaded caller, as for Start (the daemon runs it in the berth-lxc helper).
   Result<int> AttachRunWait(lxc_attach_options_t* options, const std::vector<std::string>& argv);
 
   // The raw handle, borrowed for the life of this object.

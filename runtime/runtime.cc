@@ -42,15 +42,17 @@ constexpr std::string_view kSeccompPolicy =
 // How long cleanup waits for liblxc's monitor to leave its cgroup after a container stopped.
 constexpr auto kMonitorExitWait = std::chrono::seconds(3);
 
-constexpr char kStartHelper[] = "berth-lxc-start";
+constexpr char kLxcHelper[] = "berth-lxc";
 
 // Starts the configured container `spec.name` of `lxc_path` through the helper
 // (runtime/lxc_start_main.cc says why). FailedPrecondition with liblxc's reason if it fails.
 Status StartThroughHelper(const std::string& helper, const std::string& lxc_path,
                           const ContainerSpec& spec) {
-  std::vector<std::string> argv = {helper, lxc_path, spec.name};
+  std::vector<std::string> argv = {helper, "start", lxc_path, spec.name};
   argv.insert(argv.end(), spec.init_argv.begin(), spec.init_argv.end());
-  ASSIGN_OR_RETURN(ProcessResult run, RunProcess(argv, /*merge_stderr=*/true));
+  ProcessIo io;
+  io.stderr_fd = ProcessIo::kCapture;
+  ASSIGN_OR_RETURN(ProcessResult run, RunProcess(argv, io));
   if (run.Succeeded()) return Status::Ok();
   std::string why = run.output;
   while (!why.empty() && why.back() == '\n') why.pop_back();
@@ -156,14 +158,14 @@ Result<std::unique_ptr<Runtime>> Runtime::Open(RuntimeOptions options) {
     ASSIGN_OR_RETURN(layout, CgroupLayout::Detect());
   }
   HostResources host = options.host ? *options.host : HostResources::Detect();
-  if (options.start_helper.empty()) {
-    ASSIGN_OR_RETURN(options.start_helper, internal::CanonicalPath("/proc/self/exe"));
-    options.start_helper =
-        options.start_helper.substr(0, options.start_helper.rfind('/') + 1) + kStartHelper;
+  if (options.lxc_helper.empty()) {
+    ASSIGN_OR_RETURN(options.lxc_helper, internal::CanonicalPath("/proc/self/exe"));
+    options.lxc_helper =
+        options.lxc_helper.substr(0, options.lxc_helper.rfind('/') + 1) + kLxcHelper;
   }
-  if (::access(options.start_helper.c_str(), X_OK) != 0) {
-    return FailedPreconditionError("runtime: cannot run the container start helper " +
-                                   options.start_helper + ": " + std::strerror(errno) +
+  if (::access(options.lxc_helper.c_str(), X_OK) != 0) {
+    return FailedPreconditionError("runtime: cannot run the liblxc helper " + options.lxc_helper +
+                                   ": " + std::strerror(errno) +
                                    " (it is built next to the berth binary)");
   }
   std::unique_ptr<Runtime> runtime(new Runtime(std::move(options), layout, host));
@@ -321,7 +323,7 @@ Result<StartResult> Runtime::StartLocked(Entry& entry, const ContainerSpec& spec
   }
   if (!s.ok()) return fail(s);
 
-  s = StartThroughHelper(options_.start_helper, options_.lxc_path, spec);
+  s = StartThroughHelper(options_.lxc_helper, options_.lxc_path, spec);
   Result<LxcHandle> h = LxcHandle::Open(spec.name, options_.lxc_path);
   if (!h.ok()) return fail(h.status());
   if (s.ok()) s = h->WaitForState("RUNNING", options_.start_timeout);

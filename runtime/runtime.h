@@ -39,9 +39,10 @@ struct RuntimeOptions {
   std::optional<CgroupLayout> cgroup_layout;
   // How long Start waits for init to be running. Default: 10 s.
   std::chrono::milliseconds start_timeout = std::chrono::seconds(10);
-  // The berth-lxc-start binary, through which containers are started (runtime/lxc_start_main.cc
-  // says why). Checked at Open. Default: berth-lxc-start in the directory of this executable.
-  std::string start_helper;
+  // The berth-lxc binary, through which containers are started and commands run in them
+  // (runtime/lxc_helper_main.cc says why). Checked at Open. Default: berth-lxc in the directory
+  // of this executable.
+  std::string lxc_helper;
   // liblxc's log level in each container's lxc.log ("ERROR", "WARN", "INFO", "DEBUG", "TRACE").
   // Default: "WARN".
   std::string lxc_log_level = "WARN";
@@ -101,10 +102,10 @@ struct ContainerStats {
 // held across a liblxc call. Exec takes neither across the command: a long exec never blocks
 // Stop (which ends it by stopping the container) or anything else.
 //
-// Start runs the berth-lxc-start helper (a single-threaded process: liblxc's start forks a child
-// that keeps running liblxc's code); Exec forks through liblxc's attach. Both wait for their own
-// children: the daemon must not set SIGCHLD to SIG_IGN nor reap children it does not know
-// (waitpid(-1)).
+// Start and Exec call liblxc through the berth-lxc helper, a single-threaded process: liblxc's
+// start and attach fork children that keep running liblxc's code, which a fork of this
+// multithreaded process must not. Both wait for their own child: the daemon must not set SIGCHLD
+// to SIG_IGN nor reap children it does not know (waitpid(-1)).
 class Runtime {
  public:
   // Ensures the directories and the subordinate-id entries, detects the host, and adopts

@@ -1,23 +1,12 @@
 // Runtime::Exec and the statistics read from containers' cgroups (the lifecycle is in
 // runtime.cc).
-#include <lxc/attach_options.h>
-#include <sys/wait.h>
-
-#include <cerrno>
-
+#include "base/subprocess.h"
 #include "runtime/lxc_handle.h"
 #include "runtime/runtime.h"
 
 namespace berth::runtime {
 
 namespace {
-
-// exit code of a wait(2) status, the shell's way.
-int ExitCode(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 255;
-}
 
 bool HasKey(const std::vector<std::string>& env, const std::string& key) {
   for (const std::string& e : env) {
@@ -55,27 +44,19 @@ Result<int> Runtime::Exec(const std::string& name, const std::vector<std::string
     }
     merged.push_back(e);
   }
-  std::vector<char*> env_ptrs;
-  for (std::string& e : merged) env_ptrs.push_back(e.data());
-  env_ptrs.push_back(nullptr);
-  std::string cwd = options.cwd;
-
-  lxc_attach_options_t attach{};
-  attach.attach_flags = LXC_ATTACH_DEFAULT;
-  attach.namespaces = -1;
-  attach.personality = LXC_ATTACH_DETECT_PERSONALITY;
-  attach.initial_cwd = cwd.empty() ? nullptr : cwd.data();
-  attach.uid = options.uid;
-  attach.gid = options.gid;
-  attach.env_policy = LXC_ATTACH_CLEAR_ENV;
-  attach.extra_env_vars = env_ptrs.data();
-  attach.extra_keep_env = nullptr;
-  attach.stdin_fd = options.stdin_fd;
-  attach.stdout_fd = options.stdout_fd;
-  attach.stderr_fd = options.stderr_fd;
-  attach.log_fd = -EBADF;
-  attach.lsm_label = nullptr;
-  attach.groups = {0, nullptr};
+  // berth-lxc attach LXC_PATH NAME UID GID CWD [KEY=VALUE...] -- COMMAND [ARG...]
+  std::vector<std::string> helper_argv = {options_.lxc_helper, "attach", options_.lxc_path, name};
+  helper_argv.push_back(std::to_string(options.uid));
+  helper_argv.push_back(std::to_string(options.gid));
+  helper_argv.push_back(options.cwd);
+  helper_argv.insert(helper_argv.end(), merged.begin(), merged.end());
+  helper_argv.push_back("--");
+  helper_argv.insert(helper_argv.end(), argv.begin(), argv.end());
+  ProcessIo io;
+  io.stdin_fd = options.stdin_fd;
+  io.stdout_fd = options.stdout_fd;
+  io.stderr_fd = options.stderr_fd;
+  io.fd3 = ProcessIo::kCapture;  // the helper's own failure, if any
 
   struct ExecCount {
     explicit ExecCount(Entry& e) : entry(e) {
@@ -85,8 +66,12 @@ Result<int> Runtime::Exec(const std::string& name, const std::vector<std::string
     ~ExecCount() { --entry.active_execs; }
     Entry& entry;
   } count(*entry);
-  ASSIGN_OR_RETURN(int status, h.AttachRunWait(&attach, argv));
-  return ExitCode(status);
+  ASSIGN_OR_RETURN(ProcessResult run, RunProcess(helper_argv, io));
+  if (!run.output.empty()) {
+    while (!run.output.empty() && run.output.back() == '\n') run.output.pop_back();
+    return InternalError("exec in " + name + ": " + run.output);
+  }
+  return ShellExitCode(run.wait_status);
 }
 
 ContainerStats Runtime::ReadStats(const std::string& name, Entry& entry,

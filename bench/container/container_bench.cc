@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     rt::RuntimeOptions options;
     options.lxc_path = data + "/containers";
     options.images_dir = images;
-    options.start_helper = BERTH_LXC_START;
+    options.lxc_helper = BERTH_LXC_HELPER;
     auto runtime = rt::Runtime::Open(options);
     if (!bound.ok() || !runtime.ok()) {
       rc = Fail("setup", bound.ok() ? runtime.status() : bound);

@@ -29,11 +29,11 @@ TEST_F(RuntimeTest, MissingImageIsNotFoundNamingIt) {
   EXPECT_FALSE(PathExists(Options().lxc_path + "/" + spec.name));
 }
 
-TEST_F(RuntimeTest, MissingStartHelperFailsOpenNamingIt) {
+TEST_F(RuntimeTest, MissingLxcHelperFailsOpenNamingIt) {
   RuntimeOptions options = Options();
-  options.start_helper = data_.Sub("no-such-helper");
+  options.lxc_helper = data_.Sub("no-such-helper");
   EXPECT_THAT(Runtime::Open(options), StatusIs(StatusCode::kFailedPrecondition));
-  EXPECT_THAT(Runtime::Open(options), StatusMessageHas(options.start_helper));
+  EXPECT_THAT(Runtime::Open(options), StatusMessageHas(options.lxc_helper));
 }
 
 TEST_F(RuntimeTest, NonsensicalLimitsAreInvalidArgument) {

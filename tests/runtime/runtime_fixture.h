@@ -111,7 +111,7 @@ class RuntimeTest : public ::testing::Test {
     RuntimeOptions o;
     o.lxc_path = data_.Sub("containers");
     o.images_dir = images_dir_;
-    o.start_helper = BERTH_LXC_START;
+    o.lxc_helper = BERTH_LXC_HELPER;
     return o;
   }
 
