@@ -43,9 +43,14 @@ class ContainerDaemonTest : public DaemonTest {
     runtime::RuntimeOptions options;
     options.lxc_path = data_dir_ + "/containers";
     options.images_dir = data_dir_ + "/images";
+    options.lxc_helper = BERTH_LXC_HELPER;
     if (fs::exists(options.lxc_path)) {
-      if (auto rt = runtime::Runtime::Open(options); rt.ok()) {
-        for (const auto& spec : (*rt)->Running()) (void)(*rt)->Stop(spec.name, std::chrono::milliseconds(0));
+      auto rt = runtime::Runtime::Open(options);
+      EXPECT_OK(rt);  // ignored once, this left the containers of every test running
+      if (rt.ok()) {
+        for (const auto& spec : (*rt)->Running()) {
+          EXPECT_OK((*rt)->Stop(spec.name, std::chrono::milliseconds(0)));
+        }
       }
     }
     std::error_code ec;

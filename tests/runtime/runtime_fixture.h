@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -61,6 +63,65 @@ struct ExecResult {
   std::string err;
 };
 
+// The pid in a test container's name ("bt-<pid>-tag"), or 0 for any other name.
+inline pid_t TestPidOf(const std::string& name) {
+  if (name.rfind("bt-", 0) != 0) return 0;
+  const size_t dash = name.find('-', 3);
+  if (dash == std::string::npos || dash == 3) return 0;
+  pid_t pid = 0;
+  for (size_t i = 3; i < dash; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+// What a test process killed mid-test (by ctest's timeout: SIGKILL, so no TearDown) left under
+// $TMPDIR: its containers, still running, and its mounts. A data dir qualifies when every
+// container in it is named for a process that is gone; its containers are killed and cleaned up
+// (Runtime::Open removes the leftovers of stopped ones), its mounts unmounted, the dir removed.
+// Data dirs of live processes (tests running in parallel) are left alone.
+inline void SweepLeftoversOfDeadTests(const std::string& images_dir) {
+  const char* base = std::getenv("TMPDIR");
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator(base ? base : "/tmp", ec)) {
+    if (dir.path().filename().string().rfind("berth-test-", 0) != 0) continue;
+    const std::string lxc_path = dir.path().string() + "/containers";
+    std::vector<std::string> names;
+    bool dead = true;
+    std::error_code list_ec;
+    for (const auto& c : std::filesystem::directory_iterator(lxc_path, list_ec)) {
+      const std::string name = c.path().filename().string();
+      const pid_t pid = TestPidOf(name);
+      if (pid <= 0 || ::kill(pid, 0) == 0 || errno != ESRCH) dead = false;
+      names.push_back(name);
+    }
+    if (names.empty() || !dead) continue;
+    for (const std::string& name : names) {
+      Result<LxcHandle> h = LxcHandle::Open(name, lxc_path);
+      if (h.ok() && h->IsRunning()) {
+        h->Kill().IgnoreError();
+        h->WaitForState("STOPPED", std::chrono::seconds(5)).IgnoreError();
+      }
+    }
+    RuntimeOptions options;
+    options.lxc_path = lxc_path;
+    options.images_dir = images_dir;
+    options.lxc_helper = BERTH_LXC_HELPER;
+    const Status cleaned = Runtime::Open(options).status();
+    Result<std::vector<std::string>> mounts = internal::MountsUnder(dir.path().string());
+    if (mounts.ok()) {
+      for (const std::string& m : *mounts) ::umount2(m.c_str(), MNT_DETACH);
+    }
+    std::error_code rm_ec;
+    std::filesystem::remove_all(dir.path(), rm_ec);
+    std::string note = "swept " + std::to_string(names.size()) +
+                       " containers of a killed test in " + dir.path().string();
+    if (!cleaned.ok()) note += " (" + cleaned.ToString() + ")";
+    std::fprintf(stderr, "%s\n", note.c_str());
+  }
+}
+
 // A data dir, a busybox image and a Runtime over them, plus helpers to make projects and run
 // commands. Every container started through Start() and every mount made through the helpers is
 // stopped/unmounted in TearDown, also when the test failed. Tests are skipped unless run as root.
@@ -72,6 +133,7 @@ class RuntimeTest : public ::testing::Test {
     images_ = new berth::testing::TempDir();
     ::chmod(images_->path().c_str(), 0755);
     image_status_ = new Status(BuildBusyboxImage(images_->Sub("images"), "busybox"));
+    SweepLeftoversOfDeadTests(images_->Sub("images"));
   }
   static void TearDownTestSuite() {
     delete images_;
