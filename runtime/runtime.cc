@@ -45,7 +45,7 @@ constexpr auto kMonitorExitWait = std::chrono::seconds(3);
 constexpr char kLxcHelper[] = "berth-lxc";
 
 // Starts the configured container `spec.name` of `lxc_path` through the helper
-// (runtime/lxc_start_main.cc says why). FailedPrecondition with liblxc's reason if it fails.
+// (runtime/lxc_helper_main.cc says why). FailedPrecondition with liblxc's reason if it fails.
 Status StartThroughHelper(const std::string& helper, const std::string& lxc_path,
                           const ContainerSpec& spec) {
   std::vector<std::string> argv = {helper, "start", lxc_path, spec.name};
