@@ -286,33 +286,26 @@ bool IsRestoreTemporary(std::string_view name) {
 Result<uint64_t> RemoveRestoreLeftovers(fs::LiveTree& tree, fs::FuseServer* server) {
   std::unique_ptr<snapshot::TreeSource> view = tree.OpenSnapshotSource();
   ASSIGN_OR_RETURN(std::vector<snapshot::DirtyMark> marks, view->DirtyNodes());
+  std::vector<fs::Ino> dirty;  // FindNames takes them ascending
+  dirty.reserve(marks.size());
+  for (const snapshot::DirtyMark& mark : marks) dirty.push_back(mark.node);
+  std::sort(dirty.begin(), dirty.end());
+  ASSIGN_OR_RETURN(auto candidates, tree.FindNames(dirty, kTemporaryPrefix));
   uint64_t removed = 0;
-  for (const snapshot::DirtyMark& mark : marks) {
-    auto dir = tree.GetAttr(mark.node);
-    if (!dir.ok() || !dir->is_dir()) continue;  // gone, or not a directory
-    std::vector<std::string> found;
-    for (uint64_t after = 0;;) {
-      ASSIGN_OR_RETURN(std::vector<fs::DirListing> page, tree.ReadDir(mark.node, after, 4096));
-      if (page.empty()) break;
-      for (const fs::DirListing& e : page) {
-        if (IsRestoreTemporary(e.name)) found.push_back(e.name);
-      }
-      after = page.back().cookie;
+  for (const auto& [dir, name] : candidates) {
+    if (!IsRestoreTemporary(name)) continue;
+    auto gone = tree.Unlink(dir, name);
+    if (!gone.ok()) {
+      if (gone.status().ToErrno() == ENOENT) continue;
+      return gone.status().WithContext("removing a restore's leftover " + name);
     }
-    for (const std::string& name : found) {
-      auto gone = tree.Unlink(mark.node, name);
-      if (!gone.ok()) {
-        if (gone.status().ToErrno() == ENOENT) continue;
-        return gone.status().WithContext("removing a restore's leftover " + name);
-      }
-      ++removed;
-      if (server != nullptr) {
-        (void)server->InvalidateEntry(mark.node, name);
-        (void)server->InvalidateInode(mark.node, -1);
-      } else {
-        // Not mounted: no kernel holds it, so it can go now rather than at the next open.
-        (void)tree.ReleaseOrphan(gone->ino);
-      }
+    ++removed;
+    if (server != nullptr) {
+      (void)server->InvalidateEntry(dir, name);
+      (void)server->InvalidateInode(dir, -1);
+    } else {
+      // Not mounted: no kernel holds it, so it can go now rather than at the next open.
+      (void)tree.ReleaseOrphan(gone->ino);
     }
   }
   if (removed > 0) {

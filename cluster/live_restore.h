@@ -52,7 +52,8 @@ bool IsRestoreTemporary(std::string_view name);
 // dirty mark are listed, and the cost is that of the next snapshot's listing, not of the
 // project. Must run before the first snapshot of the project after a crash (else that snapshot
 // records the leftovers and clears the marks). `server`: the project's mount, to invalidate the
-// names removed; null when not mounted. Logs what it removed. The node runs it at every mount.
+// names removed; null when not mounted. Logs what it removed. The node runs it when it opens a
+// project, before mounting it.
 Result<uint64_t> RemoveRestoreLeftovers(fs::LiveTree& tree, fs::FuseServer* server);
 
 }  // namespace berth::cluster

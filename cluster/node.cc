@@ -115,6 +115,10 @@ Result<Node::OpenProject*> Node::OpenLocked(const ProjectRecord& record) {
     ASSIGN_OR_RETURN(project.data, fs::FileData::Open(project.tree.get(), &data_dir_->chunks(),
                                                       &chunker_, data_options));
     project.limiter = std::make_unique<fs::IoLimiter>(options_.clock);
+    // A restore killed midway may have left temporaries: gone before anything (the kernel, a
+    // snapshot, a restore) can see them. Only a crash leaves them, so once per open suffices.
+    auto leftovers = RemoveRestoreLeftovers(*project.tree, /*server=*/nullptr);
+    if (!leftovers.ok()) return leftovers.status().WithContext("removing restore leftovers");
     it = open_.emplace(record.id, std::move(project)).first;
   }
   it->second.tree->set_limits(LimitsOf(record));
@@ -141,9 +145,6 @@ Status Node::MountLocked(ProjectRecord record) {
   mount_options.threads = options_.fuse_threads;
   mount_options.readahead_kib = options_.readahead_kib;
   mount_options.writeback_cache = options_.writeback_cache;
-  // A restore killed midway may have left temporaries: gone before the kernel can see them.
-  auto leftovers = RemoveRestoreLeftovers(*project->tree, /*server=*/nullptr);
-  if (!leftovers.ok()) return leftovers.status().WithContext("removing restore leftovers");
   ASSIGN_OR_RETURN(project->server, fs::FuseServer::Mount(project->tree.get(), project->data.get(),
                                                           mountpoint, mount_options));
   if (!record.mounted) {

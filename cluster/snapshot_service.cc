@@ -46,19 +46,6 @@ std::unique_ptr<SnapshotService> SnapshotService::Start(Node* node,
   SnapshotServiceOptions o = options;
   if (o.host.empty()) o.host = HostName();
   std::unique_ptr<SnapshotService> service(new SnapshotService(node, o));
-  // A restore the last run of the daemon did not finish may have left temporaries in a mounted
-  // project: they go before anyone lists the project through this daemon's control socket,
-  // and before its first snapshot could record them.
-  for (const fs::ProjectId& id : node->MountedProjects()) {
-    std::lock_guard<std::mutex> lock(service->mu_);
-    Status cleaned = node->WithProject(id.ToString(), [&](ProjectAccess& access) {
-      return service->RemoveLeftoversOnceLocked(access);
-    });
-    if (!cleaned.ok()) {
-      spdlog::error("removing restore leftovers of project {}: {}", id.ToString(),
-                    cleaned.ToString());
-    }
-  }
   if (o.interval_ms > 0 || o.gc_interval_ms > 0) {
     service->loop_ = std::thread([s = service.get()] { s->Loop(); });
   }
@@ -107,7 +94,6 @@ void SnapshotService::Loop() {
 Result<snapshot::WriteResult> SnapshotService::TakeLocked(ProjectAccess& project,
                                                           const std::string& label,
                                                           snapshot::SnapshotKind kind, bool force) {
-  RETURN_IF_ERROR(RemoveLeftoversOnceLocked(project));
   // What the dirty buffers hold is part of the tree the user sees. (No writeback cache: the
   // kernel holds no dirty pages of its own to flush first.)
   RETURN_IF_ERROR(project.data->CommitAll());
@@ -210,7 +196,6 @@ Result<RestoreReport> SnapshotService::Restore(const ResolvedRef& ref, const std
   }
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(node_->WithProject(ref.project.id.ToString(), [&](ProjectAccess& access) {
-    RETURN_IF_ERROR(RemoveLeftoversOnceLocked(access));
     auto restored = RestoreIntoLiveTree(reader_, ref.snapshot.root, ref.path, entry, access);
     if (!restored.ok()) return restored.status();
     report.stats = *restored;
@@ -218,13 +203,6 @@ Result<RestoreReport> SnapshotService::Restore(const ResolvedRef& ref, const std
   }));
   report.where = node_->MountpointOf(ref.project.id) + "/" + ref.path_text;
   return report;
-}
-
-Status SnapshotService::RemoveLeftoversOnceLocked(ProjectAccess& project) {
-  if (cleaned_.count(project.record.id)) return Status::Ok();
-  RETURN_IF_ERROR(RemoveRestoreLeftovers(*project.tree, project.server).status());
-  cleaned_.insert(project.record.id);
-  return Status::Ok();
 }
 
 Result<uint64_t> SnapshotService::ApplyRetention(const fs::ProjectId& project) {

@@ -6,7 +6,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,9 +105,6 @@ class SnapshotService {
   Result<snapshot::WriteResult> TakeLocked(ProjectAccess& project, const std::string& label,
                                            snapshot::SnapshotKind kind, bool force);
   Result<GcReport> GcLocked();
-  // Removes what an in-place restore killed midway left in the project, once per project per
-  // run of the daemon, before the project's first snapshot or restore. REQUIRES: mu_ held.
-  Status RemoveLeftoversOnceLocked(ProjectAccess& project);
 
   Node* const node_;
   const SnapshotServiceOptions options_;
@@ -116,7 +112,6 @@ class SnapshotService {
   snapshot::SnapshotWriter writer_;
 
   std::mutex mu_;  // snapshot writes, retention and gc; lock order: mu_ before Node's
-  std::set<fs::ProjectId> cleaned_;  // GUARDED_BY(mu_): RemoveLeftoversOnceLocked ran
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

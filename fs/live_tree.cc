@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -753,6 +754,36 @@ Result<std::vector<DirListing>> LiveTree::ReadDir(Ino dir_ino, uint64_t after, s
   return out;
 }
 
+Result<std::vector<std::pair<Ino, std::string>>> LiveTree::FindNames(std::span<const Ino> dirs,
+                                                                     std::string_view prefix) {
+  std::vector<std::pair<Ino, std::string>> found;
+  const std::string project(project_.key());
+  const std::string end = PrefixEnd(project);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, dentries_));
+  // The directory of the entry the iterator rests on: every inode below it that a seek skipped
+  // over has no entry at or after `prefix`.
+  Ino landed = 0;
+  for (Ino dir : dirs) {
+    if (dir < landed) continue;
+    const std::string dir_prefix = DentryPrefix(project_, dir);
+    for (it->Seek(DentryKey(project_, dir, prefix)); it->Valid(); it->Next()) {
+      rocksdb::Slice key = it->key();
+      if (!key.starts_with(dir_prefix)) break;
+      std::string_view name(key.data() + dir_prefix.size(), key.size() - dir_prefix.size());
+      if (!name.starts_with(prefix)) break;
+      found.emplace_back(dir, std::string(name));
+    }
+    if (!it->status().ok()) return UnavailableError("find names: " + it->status().ToString());
+    if (!it->Valid()) break;  // nothing left in the project
+    if (it->key().size() < project.size() + 8) return DataLossError("corrupt directory entry key");
+    landed = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(it->key().data()) + project.size());
+  }
+  return found;
+}
+
 Status LiveTree::SetXattr(Ino ino, std::string_view name, ByteView value, int flags) {
   if (name.empty() || name.size() > kMaxXattrNameLength) return Errno(ERANGE, "xattr name");
   if (value.size() > kMaxXattrValueSize) return Errno(E2BIG, "xattr value over 64 KiB");
@@ -859,32 +890,43 @@ Status LiveTree::CompleteSnapshot(std::span<const std::pair<Ino, storage::ChunkI
     }
     batch.Put(tree_ids_, Slice(InodeKey(project_, dir)), rocksdb::Slice(AsChars(id.bytes())));
   }
-  // The marks are read in batches (MultiGet): after a first snapshot of a large tree there is one
-  // per node, and the tree's lock is held meanwhile.
-  constexpr size_t kMarksPerRead = 4096;
-  std::vector<std::string> keys;
-  std::vector<rocksdb::Slice> slices;
-  std::vector<rocksdb::PinnableSlice> values(kMarksPerRead);
-  std::vector<rocksdb::Status> statuses(kMarksPerRead);
-  for (size_t start = 0; start < consumed.size(); start += kMarksPerRead) {
-    const size_t n = std::min(kMarksPerRead, consumed.size() - start);
-    keys.clear();
-    for (size_t i = 0; i < n; ++i) keys.push_back(InodeKey(project_, consumed[start + i].node));
-    slices.assign(keys.begin(), keys.end());
-    db_->db()->MultiGet(rocksdb::ReadOptions(), dirty_, n, slices.data(), values.data(),
-                        statuses.data());
-    for (size_t i = 0; i < n; ++i) {
-      const snapshot::DirtyMark& mark = consumed[start + i];
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok()) return UnavailableError("read dirty mark: " + statuses[i].ToString());
-      if (values[i].size() != 8) {
-        return DataLossError("corrupt dirty mark of inode " + std::to_string(mark.node));
+  // The marks are read in key order with one iterator: after the first snapshot of a large tree
+  // there is one per node, and the tree's lock is held meanwhile. Neighbouring marks are reached
+  // by stepping, not seeking. (DirtyNodes lists them in that order already.)
+  auto by_node = [](const snapshot::DirtyMark& a, const snapshot::DirtyMark& b) {
+    return a.node < b.node;
+  };
+  std::vector<snapshot::DirtyMark> sorted;
+  if (!std::is_sorted(consumed.begin(), consumed.end(), by_node)) {
+    sorted.assign(consumed.begin(), consumed.end());
+    std::sort(sorted.begin(), sorted.end(), by_node);
+    consumed = sorted;
+  }
+  const std::string project(project_.key());
+  const std::string end = PrefixEnd(project);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, dirty_));
+  it->Seek(project);
+  for (const snapshot::DirtyMark& mark : consumed) {
+    const std::string key = InodeKey(project_, mark.node);
+    for (int steps = 0; it->Valid() && it->key().compare(key) < 0; ++steps) {
+      if (steps == 8) {
+        it->Seek(key);
+        break;
       }
-      // A node changed after the frozen view keeps its mark for the next snapshot.
-      if (DecodeFixed64(reinterpret_cast<const uint8_t*>(values[i].data())) == mark.version) {
-        batch.Delete(dirty_, slices[i]);
-      }
-      values[i].Reset();
+      it->Next();
+    }
+    if (!it->status().ok()) return UnavailableError("read dirty marks: " + it->status().ToString());
+    if (!it->Valid()) break;  // no marks left
+    if (it->key() != rocksdb::Slice(key)) continue;  // cleared already
+    if (it->value().size() != 8) {
+      return DataLossError("corrupt dirty mark of inode " + std::to_string(mark.node));
+    }
+    // A node changed after the frozen view keeps its mark for the next snapshot.
+    if (DecodeFixed64(reinterpret_cast<const uint8_t*>(it->value().data())) == mark.version) {
+      batch.Delete(dirty_, key);
     }
   }
   return Write(&batch);

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -178,6 +179,12 @@ class LiveTree {
   // Up to `max` entries of a directory, in cookie order, after cookie `after` (0: from the
   // start). "." and ".." are not included: the caller adds them (cookies 1 and 2).
   Result<std::vector<DirListing>> ReadDir(Ino dir, uint64_t after, size_t max);
+
+  // The names starting with `prefix` in each directory of `dirs` (ascending; inodes that are
+  // not directories, or gone, have none), as (directory, name) pairs. Costs about one seek per
+  // directory, not a listing: a run of non-directories between two directories costs nothing.
+  Result<std::vector<std::pair<Ino, std::string>>> FindNames(std::span<const Ino> dirs,
+                                                             std::string_view prefix);
 
   // flags: 0, XATTR_CREATE or XATTR_REPLACE.
   Status SetXattr(Ino ino, std::string_view name, ByteView value, int flags);

@@ -42,6 +42,10 @@ class TreeBuild {
 
   // Notes the dirty nodes and every directory above them (the directories to rebuild).
   Status MarkPaths(const std::vector<DirtyMark>& marks);
+  // Rebuilds every node, as if all were dirty: for a tree never snapshotted (its root has no
+  // cached tree), where every directory is rebuilt anyway and looking up each dirty node's
+  // parents would be wasted.
+  void MarkEverything() { everything_ = true; }
   // Rebuilds from the root; the new root's id and totals.
   Status Run(ChunkId* root, Totals* totals);
 
@@ -63,6 +67,7 @@ class TreeBuild {
   const storage::ChunkStore& chunks_;
   const storage::ChunkHasher& hasher_;
   WriteResult& result_;
+  bool everything_ = false;
   std::unordered_set<NodeId> dirty_;
   std::unordered_set<NodeId> on_path_;  // ancestors of dirty nodes
   std::unordered_set<NodeId> visited_;  // directories descended into (a cycle guard)
@@ -178,7 +183,7 @@ Status TreeBuild::Run(ChunkId* root, Totals* totals) {
 }
 
 Status TreeBuild::BuildEntry(Frame& f, const SourceEntry& se, bool* descend) {
-  const bool dirty = dirty_.count(se.node) > 0;
+  const bool dirty = everything_ || dirty_.count(se.node) > 0;
   const bool on_path = on_path_.count(se.node) > 0;
   const TreeEntry* old = f.prev ? f.prev->Find(se.name) : nullptr;
   if (!dirty && old != nullptr && (!on_path || old->is_dir())) {
@@ -345,7 +350,12 @@ Result<WriteResult> SnapshotWriter::Write(TreeSource& source, const WriteOptions
   }
 
   TreeBuild build(source, *chunks_, &result);
-  RETURN_IF_ERROR(build.MarkPaths(marks));
+  ASSIGN_OR_RETURN(std::optional<ChunkId> root_cached, source.CachedTreeId(source.root()));
+  if (root_cached) {
+    RETURN_IF_ERROR(build.MarkPaths(marks));
+  } else {
+    build.MarkEverything();
+  }
   Totals totals;
   RETURN_IF_ERROR(build.Run(&result.root, &totals));
   if (options.before_write) RETURN_IF_ERROR(options.before_write());

@@ -153,6 +153,33 @@ TEST_F(LiveTreeTest, HardLinksShareOneInode) {
   EXPECT_ERRNO(tree_->Link(f.ino, d.ino, "b"), EEXIST);
 }
 
+TEST_F(LiveTreeTest, FindNamesGivesThePrefixedNamesOfTheDirectoriesAsked) {
+  Inode a = Dir(kRootIno, "a");
+  File(a.ino, "tmp-1");
+  File(a.ino, "tmp-2");
+  File(a.ino, "tmq");
+  Inode plain = File(a.ino, "kept");
+  Inode b = Dir(kRootIno, "b");  // not asked
+  File(b.ino, "tmp-3");
+  Inode c = Dir(kRootIno, "c");  // asked, nothing matches
+  File(c.ino, "other");
+  Inode d = Dir(kRootIno, "d");
+  File(d.ino, "tmp");
+  File(kRootIno, "tmp-root");
+
+  // Files, a missing inode and directories, ascending, as a snapshot's dirty marks would give.
+  std::vector<Ino> asked = {kRootIno, a.ino, plain.ino, c.ino, d.ino, d.ino + 1000};
+  std::sort(asked.begin(), asked.end());
+  ASSERT_OK_AND_ASSIGN(auto found, tree_->FindNames(asked, "tmp"));
+  std::sort(found.begin(), found.end());
+  std::vector<std::pair<Ino, std::string>> want = {
+      {kRootIno, "tmp-root"}, {a.ino, "tmp-1"}, {a.ino, "tmp-2"}, {d.ino, "tmp"}};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(found, want);
+  ASSERT_OK_AND_ASSIGN(auto none, tree_->FindNames(std::vector<Ino>{b.ino}, "zzz"));
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(LiveTreeTest, UnlinkedFileStaysUntilReleased) {
   Inode f = File(kRootIno, "f");
   ASSERT_OK(tree_->SetXattr(f.ino, "user.k", AsBytes("v"), 0));

@@ -182,6 +182,30 @@ TEST_F(SnapshotSourceTest, ReadsAFrozenViewAndKeepsMarksThatMovedMeanwhile) {
   EXPECT_EQ(**cached, some_tree);
 }
 
+// Complete() walks the marks with one iterator, stepping over near ones and seeking far ones:
+// among thousands, exactly those that moved after the view stay, whatever order they come in.
+TEST_F(SnapshotSourceTest, CompleteKeepsExactlyTheMovedMarksAmongMany) {
+  const Ino dir = Make(kRootIno, "d", S_IFDIR | 0755);
+  std::vector<Ino> files;
+  for (int i = 0; i < 3000; ++i) files.push_back(Make(dir, "f" + std::to_string(i), S_IFREG | 0644));
+  for (bool reversed : {false, true}) {
+    SCOPED_TRACE(reversed ? "marks in reverse order" : "marks in key order");
+    auto source = tree_->OpenSnapshotSource();
+    auto seen = source->DirtyNodes();
+    ASSERT_TRUE(seen.ok());
+    std::vector<NodeId> moved;
+    // Isolated ones (reached by seeking) and a dense run (reached by stepping).
+    for (size_t i = 0; i < files.size(); i += (i >= 1000 && i < 1040) ? 1 : 97) {
+      ASSERT_OK(tree_->SetAttr(files[i], AttrChange{.mode = reversed ? 0600u : 0640u}));
+      moved.push_back(files[i]);
+    }
+    std::vector<DirtyMark> consumed = *seen;
+    if (reversed) std::reverse(consumed.begin(), consumed.end());
+    ASSERT_OK(source->Complete({}, consumed));
+    EXPECT_EQ(Dirty(*tree_->OpenSnapshotSource()), moved);
+  }
+}
+
 TEST_F(SnapshotSourceTest, StatGivesMetadataXattrsAndExtents) {
   const Ino file = Make(kRootIno, "data.bin", S_IFREG | 0640);
   ASSERT_OK(tree_->SetXattr(file, "user.b", AsBytes(std::string_view("2")), 0));

@@ -132,6 +132,8 @@ TEST_F(WriterTest, FirstSnapshotRecordsTheWholeTree) {
   EXPECT_EQ(r.trees_rebuilt, 3u);
   EXPECT_GT(r.objects_written, 3u);  // the trees and a list object for main.c
   EXPECT_EQ(tree.dirty_count(), 0u);
+  // Every directory of a tree never snapshotted is rebuilt: nobody's parents are looked up.
+  EXPECT_EQ(tree.parents_calls, 0u);
   ExpectMatches(tree, kRoot, r.root, "");
 
   // Holes stay holes: the sparse file's pieces are mostly holes, and read back as zeros.
