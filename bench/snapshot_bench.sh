@@ -68,7 +68,7 @@ ONE_FILE=kernel/sched/core.c  # 294,251 bytes
 
 [[ $EUID -eq 0 ]] || { echo "run as root (FUSE mounts)" >&2; exit 2; }
 [[ -x "$BUILT_BERTH" ]] || { echo "no $BUILT_BERTH: ninja -C $BUILD_DIR berth" >&2; exit 2; }
-for tool in $PEERS jq /usr/bin/time column awk "$PYTHON" xargs strings; do
+for tool in $PEERS jq /usr/bin/time column awk "$PYTHON" xargs strings zstd b2sum; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 want() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -486,6 +486,15 @@ if want kernel; then
     echo "  berth stored: db $(du -sb "$WORK/berth-data/db" | cut -f1) bytes after gc and a clean stop" \
       "($(jq -c '{erased, erased_bytes}' "$WORK/gc.json") by gc); store stats $(jq -c '{chunks, stored_bytes, disk_bytes}' "$WORK/stats.json")"
 
+    # The data path's own floor on the same files: zstd -3 (berth's level) and BLAKE2b (b2sum;
+    # berth hashes with libsodium's), each file alone, one thread, output thrown away.
+    warm "$KT"
+    timed floor-zstd sh -c 'find "$1" -type f -print0 | xargs -0 zstd -3 -T1 -q -c >/dev/null' sh "$KT"
+    record "kfloorzstd" berth "$T_CPU"
+    timed floor-b2sum sh -c 'find "$1" -type f -print0 | xargs -0 b2sum >/dev/null' sh "$KT"
+    record "kfloorb2" berth "$T_CPU"
+    echo "  floor: zstd -3 of every file $(median_of kfloorzstd berth) CPU-s, b2sum $(median_of kfloorb2 berth) CPU-s"
+
     for tool in $PEERS; do
       warm "$KT"
       sync
@@ -768,6 +777,11 @@ if want kernel; then
       "wall $(awk -v a="$w" -v b="$(median_of kingest "$p")" 'BEGIN { printf "%.2f", a / b }')," \
       "stored $(awk -v a="$st" -v b="$v" 'BEGIN { printf "%.3f", a / b }')"
   done
+  zc=$(median_of kfloorzstd berth); bc=$(median_of kfloorb2 berth)
+  echo "floor (same files, same run): zstd -3 alone $(awk -v b="$KBYTES" -v c="$zc" 'BEGIN { printf "%.1f", b / 1e6 / c }') MB per CPU-second," \
+    "b2sum alone $(awk -v b="$KBYTES" -v c="$bc" 'BEGIN { printf "%.1f", b / 1e6 / c }')," \
+    "both $(awk -v b="$KBYTES" -v c="$zc" -v d="$bc" 'BEGIN { printf "%.1f", b / 1e6 / (c + d) }');" \
+    "berth's CPU / (zstd + b2sum) $(awk -v a="$c" -v z="$zc" -v d="$bc" 'BEGIN { printf "%.2f", a / (z + d) }')"
   echo "target >= 170 MB per CPU-second: $mb, $(awk -v m="$mb" 'BEGIN { print (m >= 170 ? "met" : "NOT met") }')"
   [[ $restic_w != - ]] && echo "target wall <= restic / 2 = $(awk -v r="$restic_w" 'BEGIN { printf "%.2f", r / 2 }') s:" \
     "$(s2 "$w") s, $(awk -v a="$w" -v r="$restic_w" 'BEGIN { print (a <= r / 2 ? "met" : "NOT met") }')"

@@ -136,6 +136,7 @@ Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
     done += static_cast<size_t>(n);
   }
   dirty->ranges.Add(offset, offset + data.size());
+  if (dirty->committing) dirty->written_during_commit.Add(offset, offset + data.size());
   dirty->size = std::max(dirty->size, offset + data.size());
   dirty->mtime_ns = options_.clock->NowNanos();
   ++dirty->version;
@@ -567,16 +568,22 @@ Status FileData::CommitWithLock(std::unique_lock<std::mutex>& lock, Ino ino) {
       input.committed_size = dirty->committed_size;
       input.mtime_ns = dirty->mtime_ns;
       dirty->committing = true;
+      dirty->written_during_commit.clear();
       lock.unlock();
       committed = CommitRanges(ino, input);
       lock.lock();
       dirty->committing = false;
       commit_done_.notify_all();
-      if (committed.ok()) dirty->committed_size = input.size;
+      if (committed.ok()) {
+        dirty->committed_size = input.size;
+        // Truncates wait for the commit, so every range it did not store, and every byte the
+        // scratch file changed under it, was written meanwhile.
+        dirty->ranges = std::move(dirty->written_during_commit);
+        dirty->written_during_commit.clear();
+      }
     }
     if (!committed.ok()) return committed;
-    // Writes, truncates or times that came during the commit stay for the next one (which
-    // re-chunks the ranges it already stored too: correct, only some work again).
+    // Writes or times that came during the commit stay for the next one.
     it = dirty_.find(ino);
     if (it != dirty_.end() && it->second == dirty && dirty->version == version) {
       ::unlink(ScratchPath(ino).c_str());

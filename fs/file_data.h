@@ -110,6 +110,9 @@ class FileData {
     int64_t mtime_ns = 0;
     uint64_t version = 0;     // bumped by every change, so a commit knows if it saw the last
     bool committing = false;  // a commit of this file runs (without mu_); others wait for it
+    // Ranges written while `committing`: all that stays dirty once that commit succeeds (the
+    // rest it stored), so a file written without pause is not re-chunked whole at every commit.
+    IntervalSet written_during_commit;
   };
   // What one commit stores: a copy of a Dirty's state taken under mu_.
   struct CommitInput {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <functional>
 #include <random>
 #include <set>
 #include <thread>
@@ -275,20 +276,34 @@ TEST_F(FileDataTest, WritesTruncatesAndReadsRacingCommitsLoseNothing) {
   const Ino files[2] = {NewFile("a"), NewFile("b")};
   Bytes models[2];
   std::atomic<bool> done{false};
+  // The committer and the reader race each step of the writer, once per step: left to spin,
+  // they run thousands of commits per step on a slow machine, and the test's time with them.
+  std::atomic<int> steps{0};
+  auto once_per_step = [&](const std::function<void()>& fn) {
+    for (int seen = -1; !done.load();) {
+      const int now = steps.load();
+      if (now == seen) {
+        std::this_thread::yield();
+        continue;
+      }
+      seen = now;
+      fn();
+    }
+  };
   std::thread committer([&] {
-    while (!done.load()) {
+    once_per_step([&] {
       for (Ino f : files) EXPECT_OK(data_->Commit(f));
       EXPECT_OK(data_->CommitAll());
-    }
+    });
   });
   std::thread reader([&] {
     std::vector<uint8_t> buf(200000);
-    while (!done.load()) {
+    once_per_step([&] {
       for (Ino f : files) EXPECT_TRUE(data_->Read(f, 1000, buf).ok());
-    }
+    });
   });
   std::mt19937_64 rng(34);
-  for (int step = 0; step < 2000; ++step) {
+  for (int step = 0; step < 2000; ++step, ++steps) {
     const int i = static_cast<int>(rng() % 2);
     Bytes& model = models[i];
     if (rng() % 8 == 0) {
