@@ -785,7 +785,7 @@ if want kernel; then
   echo "target >= 170 MB per CPU-second: $mb, $(awk -v m="$mb" 'BEGIN { print (m >= 170 ? "met" : "NOT met") }')"
   [[ $restic_w != - ]] && echo "target wall <= restic / 2 = $(awk -v r="$restic_w" 'BEGIN { printf "%.2f", r / 2 }') s:" \
     "$(s2 "$w") s, $(awk -v a="$w" -v r="$restic_w" 'BEGIN { print (a <= r / 2 ? "met" : "NOT met") }')"
-  echo "target stored <= smallest peer = $smallest: $st, $( ((st <= smallest)) && echo met || echo NOT met)"
+  [[ -n $smallest ]] && echo "target stored <= smallest peer = $smallest: $st, $( ((st <= smallest)) && echo met || echo NOT met)"
 
   echo
   echo "== restore of the Linux tree (wall s, median of $RUNS) and of one file, $ONE_FILE ($ONE_SIZE bytes, median of $REPS)"

@@ -46,6 +46,8 @@ LiveTreeSource::Cursor& LiveTreeSource::CursorOf(rocksdb::ColumnFamilyHandle* fa
     if (handle == family) return *cursor;
   }
   auto cursor = std::make_unique<Cursor>();
+  cursor->upper = PrefixEnd(std::string(tree_->project().key()));
+  cursor->upper_slice = rocksdb::Slice(cursor->upper);
   rocksdb::ReadOptions options = read_;
   options.iterate_upper_bound = &cursor->upper_slice;
   cursor->it.reset(db_->db()->NewIterator(options, family));
@@ -55,11 +57,18 @@ LiveTreeSource::Cursor& LiveTreeSource::CursorOf(rocksdb::ColumnFamilyHandle* fa
 
 rocksdb::Iterator* LiveTreeSource::SeekTo(rocksdb::ColumnFamilyHandle* family,
                                           const std::string& prefix) {
-  Cursor& c = CursorOf(family);
-  c.upper = PrefixEnd(prefix);
-  c.upper_slice = rocksdb::Slice(c.upper);
-  c.it->Seek(prefix);
-  return c.it.get();
+  // A step costs a fraction of a seek (which searches every level again); a few are worth
+  // trying when the cursor rests just before the target, as it does when keys are read in order.
+  constexpr int kMaxSteps = 8;
+  rocksdb::Iterator* it = CursorOf(family).it.get();
+  const rocksdb::Slice target(prefix);
+  int steps = 0;
+  while (it->Valid() && it->key().compare(target) < 0 && steps < kMaxSteps) {
+    it->Next();
+    ++steps;
+  }
+  if (!it->Valid() || it->key().compare(target) < 0 || steps == 0) it->Seek(target);
+  return it;
 }
 
 template <typename Fn>
@@ -135,12 +144,40 @@ Result<std::vector<snapshot::SourceEntry>> LiveTreeSource::ListDir(NodeId dir) {
 }
 
 Result<snapshot::NodeMeta> LiveTreeSource::Stat(NodeId node) {
+  auto ahead = prefetched_.find(node);
+  if (ahead == prefetched_.end()) return Read(node);
+  snapshot::NodeMeta meta = std::move(ahead->second);
+  prefetched_.erase(ahead);
+  return meta;
+}
+
+Status LiveTreeSource::Prefetch(std::span<const NodeId> nodes) {
+  std::vector<NodeId> sorted(nodes.begin(), nodes.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (NodeId node : sorted) {
+    auto meta = Read(node);
+    if (meta.ok()) {
+      prefetched_.insert_or_assign(node, std::move(meta).value());
+    } else if (meta.status().code() != StatusCode::kNotFound) {
+      return meta.status();
+    }  // gone: Stat says so when asked
+  }
+  return Status::Ok();
+}
+
+Result<snapshot::NodeMeta> LiveTreeSource::Read(NodeId node) {
   const std::string key = InodeKey(tree_->project(), node);
-  std::string value;
-  rocksdb::Status s = db_->db()->Get(read_, db_->Family(kInodeFamily), key, &value);
-  if (s.IsNotFound()) return NotFoundError("inode " + std::to_string(node));
-  if (!s.ok()) return UnavailableError("read inode " + std::to_string(node) + ": " + s.ToString());
-  ASSIGN_OR_RETURN(Inode inode, DecodeInode(node, AsBytes(value)));
+  rocksdb::Iterator* found = SeekTo(db_->Family(kInodeFamily), key);
+  if (!found->status().ok()) {
+    return UnavailableError("read inode " + std::to_string(node) + ": " +
+                            found->status().ToString());
+  }
+  if (!found->Valid() || found->key() != rocksdb::Slice(key)) {
+    return NotFoundError("inode " + std::to_string(node));
+  }
+  ASSIGN_OR_RETURN(Inode inode,
+                   DecodeInode(node, ByteView(U8(found->value()), found->value().size())));
 
   snapshot::NodeMeta meta;
   meta.mode = inode.mode;

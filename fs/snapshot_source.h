@@ -3,7 +3,9 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,6 +42,10 @@ class LiveTreeSource : public snapshot::TreeSource {
   Result<std::vector<snapshot::NodeId>> ParentsOf(snapshot::NodeId node) override;
   Result<std::vector<snapshot::SourceEntry>> ListDir(snapshot::NodeId dir) override;
   Result<snapshot::NodeMeta> Stat(snapshot::NodeId node) override;
+  // Reads the nodes' metadata in inode order, where neighbours are a step apart rather than a
+  // seek (an imported or restored directory's entries have neighbouring inode numbers); Stat
+  // then hands each out once.
+  Status Prefetch(std::span<const snapshot::NodeId> nodes) override;
   Result<std::optional<storage::ChunkId>> CachedTreeId(snapshot::NodeId dir) override;
   // The last call: it releases the frozen view, so that the compaction can drop the cleared marks.
   Status Complete(std::span<const std::pair<snapshot::NodeId, storage::ChunkId>> rebuilt_trees,
@@ -52,10 +58,9 @@ class LiveTreeSource : public snapshot::TreeSource {
  private:
   // One iterator per family over the view, reused by every scan of that family: making an
   // iterator (a merging iterator over the memtables and every level) costs more than the seek
-  // it serves, and Stat scans two families per node. The upper bound is re-pointed before each
-  // seek, which RocksDB allows.
+  // it serves, and Stat reads two families per node.
   struct Cursor {
-    std::string upper;           // the end of the current scan's prefix
+    std::string upper;           // the end of the project's keys
     rocksdb::Slice upper_slice;  // what the iterator's upper bound points at
     std::unique_ptr<rocksdb::Iterator> it;
   };
@@ -67,8 +72,11 @@ class LiveTreeSource : public snapshot::TreeSource {
   // Whether `family` holds a key that starts with `prefix`.
   Result<bool> HasAnyKey(rocksdb::ColumnFamilyHandle* family, const std::string& prefix);
   Cursor& CursorOf(rocksdb::ColumnFamilyHandle* family);
-  // The family's cursor, bounded to `prefix` and positioned at its first key.
+  // The family's cursor, positioned at the first key at or after `prefix` (bounded by the end
+  // of the project). A cursor a little before it steps there instead of seeking.
   rocksdb::Iterator* SeekTo(rocksdb::ColumnFamilyHandle* family, const std::string& prefix);
+  // Stat without the prefetched metadata.
+  Result<snapshot::NodeMeta> Read(snapshot::NodeId node);
   // Compacts the project's range of fs_dirty; a failure is logged, not returned.
   void CompactDirtyMarks();
 
@@ -79,6 +87,8 @@ class LiveTreeSource : public snapshot::TreeSource {
   // Whether the project has any xattr in the view (unknown until the first Stat): most have
   // none, and then Stat skips the xattr scan.
   std::optional<bool> has_xattrs_;
+  // Metadata read by Prefetch and not yet handed out by Stat.
+  std::unordered_map<snapshot::NodeId, snapshot::NodeMeta> prefetched_;
   // By family (a handful); destroyed before the view is released.
   std::vector<std::pair<rocksdb::ColumnFamilyHandle*, std::unique_ptr<Cursor>>> cursors_;
 };

@@ -55,6 +55,8 @@ class TreeBuild {
 
  private:
   Status PushFrame(NodeId dir, std::string path);
+  // Whether BuildEntry reads `se` from the source rather than copying its previous entry.
+  bool NeedsStat(const Frame& f, const SourceEntry& se, const TreeEntry** old) const;
   // Builds the entry for `se` in `f`; sets *descend when its subtree must be rebuilt.
   Status BuildEntry(Frame& f, const SourceEntry& se, bool* descend);
   Status EntryFromMeta(const std::string& path, const SourceEntry& se, const NodeMeta& meta,
@@ -139,9 +141,25 @@ Status TreeBuild::PushFrame(NodeId dir, std::string path) {
     }
     // A previous tree that is gone or corrupt is not needed: every entry is built from Stat.
   }
+  std::vector<NodeId> to_stat;
+  const TreeEntry* old = nullptr;
+  for (const SourceEntry& se : f.listing) {
+    if (NeedsStat(f, se, &old)) to_stat.push_back(se.node);
+  }
+  Status prefetched = source_.Prefetch(to_stat);
+  if (!prefetched.ok()) return prefetched.WithContext("reading the entries of " + f.path);
   ++result_.trees_rebuilt;
   stack_.push_back(std::move(f));
   return Status::Ok();
+}
+
+bool TreeBuild::NeedsStat(const Frame& f, const SourceEntry& se, const TreeEntry** old) const {
+  const bool dirty = everything_ || dirty_.count(se.node) > 0;
+  const bool on_path = on_path_.count(se.node) > 0;
+  *old = f.prev ? f.prev->Find(se.name) : nullptr;
+  // Clean: exactly as in the previous snapshot (TreeSource's invariant). A clean directory
+  // above a dirty node keeps its metadata and gets its subtree rebuilt.
+  return dirty || *old == nullptr || (on_path && !(*old)->is_dir());
 }
 
 Status TreeBuild::Run(ChunkId* root, Totals* totals) {
@@ -185,10 +203,8 @@ Status TreeBuild::Run(ChunkId* root, Totals* totals) {
 Status TreeBuild::BuildEntry(Frame& f, const SourceEntry& se, bool* descend) {
   const bool dirty = everything_ || dirty_.count(se.node) > 0;
   const bool on_path = on_path_.count(se.node) > 0;
-  const TreeEntry* old = f.prev ? f.prev->Find(se.name) : nullptr;
-  if (!dirty && old != nullptr && (!on_path || old->is_dir())) {
-    // Clean: exactly as in the previous snapshot (TreeSource's invariant). A clean directory
-    // above a dirty node keeps its metadata and gets its subtree rebuilt.
+  const TreeEntry* old = nullptr;
+  if (!NeedsStat(f, se, &old)) {
     f.tree.entries.push_back(*old);
     ++result_.entries_copied;
     *descend = on_path;

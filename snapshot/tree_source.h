@@ -76,6 +76,12 @@ class TreeSource {
   virtual Result<std::vector<SourceEntry>> ListDir(NodeId dir) = 0;
   // NotFound when the node no longer exists.
   virtual Result<NodeMeta> Stat(NodeId node) = 0;
+  // A hint: Stat will be called for each of `nodes` (one directory's entries, in name order)
+  // soon, once each. A source may read them ahead in its own order. Default: nothing.
+  virtual Status Prefetch(std::span<const NodeId> nodes) {
+    (void)nodes;
+    return Status::Ok();
+  }
   // The id of the tree object `dir` had in the last completed snapshot; empty if none (never
   // snapshotted, or the cache was dropped).
   virtual Result<std::optional<storage::ChunkId>> CachedTreeId(NodeId dir) = 0;
