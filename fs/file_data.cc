@@ -8,6 +8,7 @@
 
 #include "base/coding.h"
 #include "fs/internal/keys.h"
+#include "fs/internal/prefix_iterator.h"
 #include "storage/rechunk.h"
 
 namespace berth::fs {
@@ -16,7 +17,6 @@ using internal::EncodeExtentValue;
 using internal::ExtentKey;
 using internal::InodeKey;
 using internal::kExtentValueSize;
-using internal::PrefixEnd;
 using storage::ChunkId;
 
 namespace {
@@ -256,12 +256,7 @@ Result<size_t> FileData::Read(Ino ino, uint64_t offset, std::span<uint8_t> out) 
 
 Result<std::vector<Extent>> FileData::Extents(Ino ino) {
   const std::string prefix = InodeKey(tree_->project(), ino);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(
-      chunks_->database()->db()->NewIterator(options, tree_->extents_family()));
+  internal::PrefixIterator it(chunks_->database()->db(), tree_->extents_family(), prefix);
   std::vector<Extent> out;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     ASSIGN_OR_RETURN(Extent e, ExtentAt(*it, prefix.size(), ino));

@@ -10,6 +10,7 @@
 
 #include "base/coding.h"
 #include "fs/internal/keys.h"
+#include "fs/internal/prefix_iterator.h"
 
 namespace berth::fs {
 
@@ -21,6 +22,7 @@ using internal::ExtentKey;
 using internal::InodeKey;
 using internal::LinkKey;
 using internal::PrefixEnd;
+using internal::PrefixIterator;
 using internal::TreeStateKey;
 using internal::XattrKey;
 
@@ -217,11 +219,7 @@ Result<std::optional<DirEntry>> LiveTree::FindEntry(Ino parent, std::string_view
 
 Result<bool> LiveTree::IsEmptyDir(Ino dir) {
   const std::string prefix = DentryPrefix(project_, dir);
-  rocksdb::ReadOptions options;
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, dentries_));
+  PrefixIterator it(db_->db(), dentries_, prefix);
   it->Seek(prefix);
   if (!it->status().ok()) return UnavailableError("scan directory: " + it->status().ToString());
   return !it->Valid();
@@ -731,11 +729,7 @@ Result<std::vector<DirListing>> LiveTree::ReadDir(Ino dir_ino, uint64_t after, s
   if (!dir.is_dir()) return Errno(ENOTDIR, "readdir");
   std::vector<DirListing> out;
   const std::string prefix = InodeKey(project_, dir_ino);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, cookies_));
+  PrefixIterator it(db_->db(), cookies_, prefix);
   for (it->Seek(CookieKey(project_, dir_ino, after + 1)); it->Valid() && out.size() < max;
        it->Next()) {
     rocksdb::Slice key = it->key(), value = it->value();
@@ -758,11 +752,7 @@ Result<std::vector<std::pair<Ino, std::string>>> LiveTree::FindNames(std::span<c
                                                                      std::string_view prefix) {
   std::vector<std::pair<Ino, std::string>> found;
   const std::string project(project_.key());
-  const std::string end = PrefixEnd(project);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, dentries_));
+  PrefixIterator it(db_->db(), dentries_, project);
   // The directory of the entry the iterator rests on: every inode below it that a seek skipped
   // over has no entry at or after `prefix`.
   Ino landed = 0;
@@ -818,11 +808,7 @@ Result<std::vector<std::string>> LiveTree::ListXattr(Ino ino) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(Load(ino));
   const std::string prefix = InodeKey(project_, ino);
-  const std::string end = PrefixEnd(prefix);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, xattrs_));
+  PrefixIterator it(db_->db(), xattrs_, prefix);
   std::vector<std::string> names;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     names.emplace_back(it->key().data() + prefix.size(), it->key().size() - prefix.size());
@@ -903,11 +889,7 @@ Status LiveTree::CompleteSnapshot(std::span<const std::pair<Ino, storage::ChunkI
     consumed = sorted;
   }
   const std::string project(project_.key());
-  const std::string end = PrefixEnd(project);
-  rocksdb::Slice upper(end);
-  rocksdb::ReadOptions options;
-  options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(options, dirty_));
+  PrefixIterator it(db_->db(), dirty_, project);
   it->Seek(project);
   for (const snapshot::DirtyMark& mark : consumed) {
     const std::string key = InodeKey(project_, mark.node);
