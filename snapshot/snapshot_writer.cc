@@ -31,8 +31,13 @@ struct Frame {
   std::vector<SourceEntry> listing;
   std::optional<TreeObject> prev;
   size_t next = 0;
+  size_t prefetched_to = 0;  // listing[next, prefetched_to) was announced to Prefetch
   TreeObject tree;
 };
+
+// Entries announced to TreeSource::Prefetch at a time: enough for the source to read them in its
+// own order, few enough that a directory of millions of entries is not held twice in memory.
+constexpr size_t kPrefetchWindow = 4096;
 
 // One snapshot's tree build over a source's frozen view.
 class TreeBuild {
@@ -57,6 +62,8 @@ class TreeBuild {
   Status PushFrame(NodeId dir, std::string path);
   // Whether BuildEntry reads `se` from the source rather than copying its previous entry.
   bool NeedsStat(const Frame& f, const SourceEntry& se, const TreeEntry** old) const;
+  // Tells the source which entries of the next window of `f`'s listing BuildEntry will read.
+  Status PrefetchWindow(Frame& f);
   // Builds the entry for `se` in `f`; sets *descend when its subtree must be rebuilt.
   Status BuildEntry(Frame& f, const SourceEntry& se, bool* descend);
   Status EntryFromMeta(const std::string& path, const SourceEntry& se, const NodeMeta& meta,
@@ -141,15 +148,22 @@ Status TreeBuild::PushFrame(NodeId dir, std::string path) {
     }
     // A previous tree that is gone or corrupt is not needed: every entry is built from Stat.
   }
-  std::vector<NodeId> to_stat;
-  const TreeEntry* old = nullptr;
-  for (const SourceEntry& se : f.listing) {
-    if (NeedsStat(f, se, &old)) to_stat.push_back(se.node);
-  }
-  Status prefetched = source_.Prefetch(to_stat);
-  if (!prefetched.ok()) return prefetched.WithContext("reading the entries of " + f.path);
   ++result_.trees_rebuilt;
   stack_.push_back(std::move(f));
+  return Status::Ok();
+}
+
+Status TreeBuild::PrefetchWindow(Frame& f) {
+  const size_t end = std::min(f.listing.size(), f.next + kPrefetchWindow);
+  std::vector<NodeId> to_stat;
+  const TreeEntry* old = nullptr;
+  for (size_t i = f.next; i < end; ++i) {
+    if (NeedsStat(f, f.listing[i], &old)) to_stat.push_back(f.listing[i].node);
+  }
+  f.prefetched_to = end;
+  if (to_stat.empty()) return Status::Ok();
+  Status prefetched = source_.Prefetch(to_stat);
+  if (!prefetched.ok()) return prefetched.WithContext("reading the entries of " + f.path);
   return Status::Ok();
 }
 
@@ -167,6 +181,7 @@ Status TreeBuild::Run(ChunkId* root, Totals* totals) {
   while (!stack_.empty()) {
     Frame& f = stack_.back();
     if (f.next < f.listing.size()) {
+      if (f.next == f.prefetched_to) RETURN_IF_ERROR(PrefetchWindow(f));
       const SourceEntry& se = f.listing[f.next++];
       bool descend = false;
       RETURN_IF_ERROR(BuildEntry(f, se, &descend));

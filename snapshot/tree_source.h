@@ -76,8 +76,9 @@ class TreeSource {
   virtual Result<std::vector<SourceEntry>> ListDir(NodeId dir) = 0;
   // NotFound when the node no longer exists.
   virtual Result<NodeMeta> Stat(NodeId node) = 0;
-  // A hint: Stat will be called for each of `nodes` (one directory's entries, in name order)
-  // soon, once each. A source may read them ahead in its own order. Default: nothing.
+  // A hint: Stat will be called for each of `nodes` (up to a few thousand entries of one
+  // directory, in name order) soon, once each. A source may read them ahead in its own order.
+  // Default: nothing.
   virtual Status Prefetch(std::span<const NodeId> nodes) {
     (void)nodes;
     return Status::Ok();

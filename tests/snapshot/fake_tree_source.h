@@ -72,11 +72,17 @@ class FakeTree : public TreeSource {
   }
   Result<NodeMeta> Stat(NodeId node) override {
     ++stat_calls;
+    if (announced.erase(node) == 0) unannounced_stats.push_back(node);
     auto it = nodes_.find(node);
     if (it == nodes_.end()) return NotFoundError("no node " + std::to_string(node));
     NodeMeta meta = it->second.meta;
     meta.nlink = S_ISDIR(meta.mode) ? 2 : static_cast<uint32_t>(it->second.parents.size());
     return meta;
+  }
+  Status Prefetch(std::span<const NodeId> nodes) override {
+    prefetch_sizes.push_back(nodes.size());
+    announced.insert(nodes.begin(), nodes.end());
+    return Status::Ok();
   }
   Result<std::optional<storage::ChunkId>> CachedTreeId(NodeId dir) override {
     auto it = nodes_.find(dir);
@@ -256,6 +262,11 @@ class FakeTree : public TreeSource {
   uint64_t stat_calls = 0;
   uint64_t listdir_calls = 0;
   uint64_t parents_calls = 0;
+  // Prefetch: the size of each call, the nodes announced and not yet stat'ed, and the nodes
+  // stat'ed without an announcement.
+  std::vector<size_t> prefetch_sizes;
+  std::set<NodeId> announced;
+  std::vector<NodeId> unannounced_stats;
   // Runs once, at the start of the next Complete: a change made "while the snapshot was being
   // written".
   std::function<void()> before_complete;

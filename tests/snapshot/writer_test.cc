@@ -382,6 +382,23 @@ TEST_F(WriterTest, AHugeDirectoryIsStoredInPages) {
   for (const TreePage& page : whole2.pages) EXPECT_TRUE(marked.count(page.id)) << page.id.ToHex();
 }
 
+// The writer announces what it will stat a window at a time: every stat'ed entry was announced
+// first (the root, an entry of no directory, excepted), and no announcement holds more than a few
+// thousand entries of a big directory.
+TEST_F(WriterTest, AnnouncesStatsInBoundedWindows) {
+  FakeTree tree;
+  NodeId big = tree.Mkdir(kRoot, "big");
+  for (int i = 0; i < 10'000; ++i) {
+    tree.SetFakeData(tree.Create(big, "entry-" + std::to_string(i)), 10, i);
+  }
+  ASSERT_OK_AND_ASSIGN(WriteResult first, Snap(tree));
+  EXPECT_EQ(first.record->files, 10'000u);
+  EXPECT_EQ(tree.unannounced_stats, std::vector<NodeId>{kRoot});
+  EXPECT_TRUE(tree.announced.empty());
+  ASSERT_GE(tree.prefetch_sizes.size(), 3u);
+  for (size_t n : tree.prefetch_sizes) EXPECT_LE(n, 4096u);
+}
+
 // O(change): 10 changed files in a 100k-node tree cost work bounded by changed x depth.
 TEST_F(WriterTest, CostFollowsTheChangeNotTheTree) {
   FakeTree tree;
