@@ -109,6 +109,7 @@ Result<FileData::Dirty*> FileData::DirtyFor(Ino ino) {
   dirty->fd = std::move(fd);
   dirty->size = dirty->committed_size = inode.size;
   dirty->mtime_ns = inode.mtime_ns;
+  dirty->ctime_ns = inode.ctime_ns;
   return dirty_.emplace(ino, std::move(dirty)).first->second.get();
 }
 
@@ -138,7 +139,7 @@ Status FileData::Write(Ino ino, uint64_t offset, ByteView data) {
   dirty->ranges.Add(offset, offset + data.size());
   if (dirty->committing) dirty->written_during_commit.Add(offset, offset + data.size());
   dirty->size = std::max(dirty->size, offset + data.size());
-  dirty->mtime_ns = options_.clock->NowNanos();
+  dirty->mtime_ns = dirty->ctime_ns = options_.clock->NowNanos();
   ++dirty->version;
   return Status::Ok();
 }
@@ -408,6 +409,8 @@ Status FileData::CommitRanges(Ino ino, const CommitInput& dirty) {
     }
     inode->size = new_size;
     inode->mtime_ns = dirty.mtime_ns;
+    // A chmod or an explicit time set after the writes has moved ctime further already.
+    inode->ctime_ns = std::max(inode->ctime_ns, dirty.ctime_ns);
     inode->allocated = static_cast<uint64_t>(
         std::max<int64_t>(static_cast<int64_t>(inode->allocated) + allocated_delta, 0));
     return Status::Ok();
@@ -520,7 +523,7 @@ Result<uint64_t> FileData::CopyRange(Ino in, uint64_t in_offset, Ino out, uint64
       }
       inode->size = source.size;
       inode->allocated = source.allocated;
-      inode->mtime_ns = options_.clock->NowNanos();
+      inode->mtime_ns = inode->ctime_ns = options_.clock->NowNanos();
       return Status::Ok();
     });
     if (!updated.ok()) return updated.status();
@@ -562,6 +565,7 @@ Status FileData::CommitWithLock(std::unique_lock<std::mutex>& lock, Ino ino) {
       input.size = dirty->size;
       input.committed_size = dirty->committed_size;
       input.mtime_ns = dirty->mtime_ns;
+      input.ctime_ns = dirty->ctime_ns;
       dirty->committing = true;
       dirty->written_during_commit.clear();
       lock.unlock();
@@ -611,7 +615,7 @@ Status FileData::Truncate(Ino ino, uint64_t size) {
     // Writes past the new end are dropped rather than committed and then cut off.
     dirty.ranges.TrimTo(size);
     dirty.size = size;
-    dirty.mtime_ns = options_.clock->NowNanos();
+    dirty.mtime_ns = dirty.ctime_ns = options_.clock->NowNanos();
     ++dirty.version;
     return CommitWithLock(lock, ino);
   }
@@ -623,7 +627,7 @@ Status FileData::Truncate(Ino ino, uint64_t size) {
   CommitInput change;
   change.committed_size = inode.size;
   change.size = size;
-  change.mtime_ns = options_.clock->NowNanos();
+  change.mtime_ns = change.ctime_ns = options_.clock->NowNanos();
   return CommitRanges(ino, change);
 }
 
@@ -634,6 +638,7 @@ void FileData::Overlay(Inode* inode) {
   const Dirty& dirty = *it->second;
   inode->size = dirty.size;
   inode->mtime_ns = dirty.mtime_ns;
+  inode->ctime_ns = std::max(inode->ctime_ns, dirty.ctime_ns);
   // Uncommitted writes count as stored until the commit says what they cost (at most this).
   uint64_t written = 0;
   for (const auto& [begin, end] : dirty.ranges.ranges()) written += end - begin;

@@ -83,7 +83,7 @@ class FileData {
   // Commits the file's uncommitted writes (fsync, close, the commit interval). A no-op if clean.
   Status Commit(Ino ino);
   Status CommitAll();
-  // Size, mtime and allocated bytes as the user sees them, uncommitted writes included.
+  // Size, mtime, ctime and allocated bytes as the user sees them, uncommitted writes included.
   void Overlay(Inode* inode);
   // An mtime set explicitly (utimensat) while the file has uncommitted writes: it replaces the
   // time of those writes, in what getattr shows and in what the commit stores.
@@ -108,6 +108,9 @@ class FileData {
     uint64_t size = 0;      // the size with the writes applied
     uint64_t committed_size = 0;
     int64_t mtime_ns = 0;
+    // The time of the last write or truncate: POSIX moves ctime with the data, at the write, not
+    // when the commit happens to store it.
+    int64_t ctime_ns = 0;
     uint64_t version = 0;     // bumped by every change, so a commit knows if it saw the last
     bool committing = false;  // a commit of this file runs (without mu_); others wait for it
     // Ranges written while `committing`: all that stays dirty once that commit succeeds (the
@@ -121,6 +124,7 @@ class FileData {
     uint64_t size = 0;
     uint64_t committed_size = 0;
     int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;  // the inode's ctime becomes at least this
   };
 
   FileData(LiveTree* tree, storage::ChunkStore* chunks, const storage::Chunker* chunker,

@@ -535,7 +535,6 @@ Result<Inode> LiveTree::UpdateData(Ino ino, const DataEdit& edit) {
       next.usage.bytes > limits_.max_bytes) {
     return Errno(EDQUOT, "byte quota of " + std::to_string(limits_.max_bytes) + " reached");
   }
-  inode.ctime_ns = clock_->NowNanos();
   ++inode.version;
   PutInode(&batch, inode);
   const State before = state_;

@@ -152,7 +152,8 @@ class LiveTree {
   Result<Inode> SetAttr(Ino ino, const AttrChange& change);
 
   // Changes a regular file's contents. `edit` adds the extent and chunk changes to the batch and
-  // sets the inode's new size, times and allocated bytes; the tree writes the inode and the usage
+  // sets the inode's new size, mtime and ctime (those of the write or truncate, which may precede
+  // the commit) and allocated bytes; the tree writes the inode and the usage
   // counters in the same batch, so data, metadata and usage change together or not at all.
   // EDQUOT (and nothing written) if the allocated bytes would pass the byte quota.
   using DataEdit = std::function<Status(rocksdb::WriteBatch* batch, Inode* inode)>;

@@ -283,6 +283,41 @@ TEST_F(FuseMetadataTest, TruncateAndFallocateMoveMtimeLikeExt4) {
   }
 }
 
+// A write moves mtime and ctime to one time, at the write: the commit that stores the bytes
+// later (fsync, close, the commit interval) moves neither, and a chmod after the write keeps
+// its later ctime. As on ext4.
+TEST_F(FuseMetadataTest, WriteMovesMtimeAndCtimeTogetherAtTheWrite) {
+  auto ns = [](const struct timespec& t) { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; };
+  for (const std::string& path : {M("w"), N("w")}) {
+    const int fd = open(path.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    struct stat created {};
+    ASSERT_EQ(fstat(fd, &created), 0);
+    ASSERT_EQ(write(fd, "abc", 3), 3);
+    struct stat written {};
+    ASSERT_EQ(stat(path.c_str(), &written), 0);
+    EXPECT_EQ(ns(written.st_mtim), ns(written.st_ctim)) << path;
+    EXPECT_GE(ns(written.st_ctim), ns(created.st_ctim)) << path;
+    ASSERT_EQ(fsync(fd), 0);
+    struct stat synced {};
+    ASSERT_EQ(stat(path.c_str(), &synced), 0);
+    EXPECT_EQ(ns(synced.st_mtim), ns(written.st_mtim)) << path;
+    EXPECT_EQ(ns(synced.st_ctim), ns(written.st_ctim)) << path;
+
+    ASSERT_EQ(pwrite(fd, "d", 1, 3), 1);
+    ASSERT_EQ(chmod(path.c_str(), 0600), 0);
+    struct stat chmodded {};
+    ASSERT_EQ(stat(path.c_str(), &chmodded), 0);
+    EXPECT_GE(ns(chmodded.st_ctim), ns(chmodded.st_mtim)) << path;
+    ASSERT_EQ(close(fd), 0);
+    struct stat closed {};
+    ASSERT_EQ(stat(path.c_str(), &closed), 0);
+    EXPECT_EQ(ns(closed.st_mtim), ns(chmodded.st_mtim)) << path;
+    EXPECT_EQ(ns(closed.st_ctim), ns(chmodded.st_ctim)) << path;
+    EXPECT_EQ(closed.st_size, 4) << path;
+  }
+}
+
 TEST_F(FuseMetadataTest, SymlinkAndReadlink) {
   const std::string target = "../some/where/../else";
   ExpectSame([&](const std::string& r) { return symlink(target.c_str(), (r + "/l").c_str()); },
