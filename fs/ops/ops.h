@@ -16,6 +16,8 @@
 #include <atomic>
 #include <exception>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "fs/file_data.h"
@@ -75,6 +77,17 @@ std::optional<uint32_t> KilledMode(fuse_req_t req, uint32_t perms, uint32_t file
 uint32_t ChownKeptMode(uint32_t perms);
 // For WRITE: applies KilledMode to regular file `ino` (a mode change, ctime moves).
 Status KillSuidSgidIfAsked(fuse_req_t req, Ino ino);
+
+// getxattr's and listxattr's answer: size 0 asks how many bytes `value` needs; a smaller buffer
+// is ERANGE.
+void ReplyXattrValue(fuse_req_t req, size_t size, const std::string& value);
+// listxattr's answer: the names, each followed by a NUL. The kernel passes a FUSE list through
+// unfiltered; as on ext4, trusted.* names are listed only to a caller with CAP_SYS_ADMIN (the
+// kernel already refuses others their values).
+void ReplyXattrNames(fuse_req_t req, size_t size, const std::vector<std::string>& names);
+// Whether the caller of `req` has CAP_SYS_ADMIN in the initial user namespace, as the kernel's
+// capable() asks; false when it cannot tell (the caller is gone). Reads /proc: for rare requests.
+bool CallerHasSysAdmin(fuse_req_t req);
 
 const fuse_lowlevel_ops& OpsTable();
 

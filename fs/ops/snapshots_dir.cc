@@ -18,17 +18,6 @@ constexpr double kSnapshotsDirTimeout = 1;
 
 SnapshotView* View(fuse_req_t req) { return Ctx(req).snapshots; }
 
-// getxattr/listxattr: size 0 asks for the length; a smaller buffer than the value is ERANGE.
-void ReplyXattrValue(fuse_req_t req, size_t size, const std::string& value) {
-  if (size == 0) {
-    fuse_reply_xattr(req, value.size());
-  } else if (size < value.size()) {
-    fuse_reply_err(req, ERANGE);
-  } else {
-    fuse_reply_buf(req, value.data(), value.size());
-  }
-}
-
 fuse_entry_param ViewEntry(const struct stat& st) {
   fuse_entry_param e{};
   e.ino = st.st_ino;
@@ -161,9 +150,7 @@ void ServeViewGetXattr(fuse_req_t req, Ino ino, const char* name, size_t size) {
 void ServeViewListXattr(fuse_req_t req, Ino ino, size_t size) {
   auto names = View(req)->ListXattr(ino);
   if (!names.ok()) return ReplyError(req, names.status());
-  std::string packed;
-  for (const std::string& n : *names) packed.append(n).push_back('\0');
-  ReplyXattrValue(req, size, packed);
+  ReplyXattrNames(req, size, *names);
 }
 
 void ServeViewForget(fuse_req_t req, Ino ino, uint64_t count) {

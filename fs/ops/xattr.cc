@@ -1,3 +1,4 @@
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -6,18 +7,6 @@
 namespace berth::fs::ops {
 
 namespace {
-
-// getxattr/listxattr protocol: size 0 asks how many bytes the value needs; a buffer too small
-// is ERANGE.
-void ReplyValue(fuse_req_t req, size_t size, const std::string& value) {
-  if (size == 0) {
-    fuse_reply_xattr(req, value.size());
-  } else if (size < value.size()) {
-    fuse_reply_err(req, ERANGE);
-  } else {
-    fuse_reply_buf(req, value.data(), value.size());
-  }
-}
 
 // The kernel hands FUSE every name unfiltered; local filesystems know only these namespaces
 // (system.posix_acl_* never reaches us without FUSE_CAP_POSIX_ACL) and refuse others.
@@ -31,6 +20,30 @@ Status CheckNamespace(std::string_view name) {
 }
 
 }  // namespace
+
+void ReplyXattrValue(fuse_req_t req, size_t size, const std::string& value) {
+  if (size == 0) {
+    fuse_reply_xattr(req, value.size());
+  } else if (size < value.size()) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, value.data(), value.size());
+  }
+}
+
+void ReplyXattrNames(fuse_req_t req, size_t size, const std::vector<std::string>& names) {
+  std::optional<bool> privileged;  // asked only if a trusted.* name is there
+  std::string packed;
+  for (const std::string& name : names) {
+    if (name.starts_with("trusted.")) {
+      if (!privileged) privileged = CallerHasSysAdmin(req);
+      if (!*privileged) continue;
+    }
+    packed += name;
+    packed.push_back('\0');
+  }
+  ReplyXattrValue(req, size, packed);
+}
 
 // flags: XATTR_CREATE / XATTR_REPLACE pass through. Namespace rules (trusted.* needs
 // CAP_SYS_ADMIN, user.* only on files and directories) are the kernel's.
@@ -50,21 +63,15 @@ void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
     if (Status ok = CheckNamespace(name); !ok.ok()) return ReplyError(req, ok);
     Result<std::string> value = Ctx(req).tree->GetXattr(ino, name);
     if (!value.ok()) return ReplyError(req, value.status());
-    ReplyValue(req, size, *value);
+    ReplyXattrValue(req, size, *value);
   });
 }
 
-// The names, each followed by a NUL.
 void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   Serve(req, [&] {
     Result<std::vector<std::string>> names = Ctx(req).tree->ListXattr(ino);
     if (!names.ok()) return ReplyError(req, names.status());
-    std::string packed;
-    for (const std::string& name : *names) {
-      packed += name;
-      packed.push_back('\0');
-    }
-    ReplyValue(req, size, packed);
+    ReplyXattrNames(req, size, *names);
   });
 }
 

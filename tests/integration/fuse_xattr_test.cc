@@ -1,8 +1,11 @@
 // Extended attributes through the mount, call by call against ext4.
 
+#include <sched.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "tests/integration/mount_fixture.h"
@@ -139,6 +142,39 @@ TEST_F(FuseXattrTest, DirectoriesSymlinksAndNamespaces) {
       },
       "user.* on someone else's file (EACCES)");
   EXPECT_EQ(Names(M("d")), Names(N("d")));
+}
+
+// trusted.* names are listed only to callers with CAP_SYS_ADMIN in the initial user namespace:
+// not to another user, nor to root inside a user namespace of its own (a container's root).
+TEST_F(FuseXattrTest, TrustedNamesAreListedOnlyToPrivilegedCallers) {
+  for (const std::string& root : {mnt(), native()}) {
+    ASSERT_EQ(setxattr((root + "/f").c_str(), "trusted.t", "x", 1, 0), 0) << root;
+    ASSERT_EQ(setxattr((root + "/f").c_str(), "user.u", "y", 1, 0), 0) << root;
+  }
+  EXPECT_EQ(Names(M("f")), (std::vector<std::string>{"trusted.t", "user.u"}));
+  EXPECT_EQ(Names(M("f")), Names(N("f")));
+  // What an unprivileged caller's list holds, as an exit code: 1 = just user.u, the size query
+  // agreeing with the list.
+  auto listed = [](const std::string& path) -> int {
+    char buf[256];
+    const ssize_t want = listxattr(path.c_str(), nullptr, 0);
+    const ssize_t n = listxattr(path.c_str(), buf, sizeof(buf));
+    if (n < 0 || want != n) return 99;
+    if (std::string(buf, static_cast<size_t>(n)) == std::string("user.u", 7)) return 1;
+    return 2;
+  };
+  for (const std::string& path : {M("f"), N("f")}) {
+    EXPECT_EQ(RunAs(1000, 1000, [&] { return listed(path); }), 1) << "uid 1000 on " << path;
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      if (unshare(CLONE_NEWUSER) != 0) _exit(98);
+      _exit(listed(path));
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_EQ(WEXITSTATUS(status), 1) << "root in a user namespace of its own on " << path;
+  }
 }
 
 TEST_F(FuseXattrTest, ValueSizeLimits) {
