@@ -17,6 +17,12 @@ bool Inode::is_dir() const { return S_ISDIR(mode); }
 bool Inode::is_regular() const { return S_ISREG(mode); }
 bool Inode::is_symlink() const { return S_ISLNK(mode); }
 
+bool AtimeDue(const Inode& inode, int64_t now_ns) {
+  constexpr int64_t kDayNs = 86'400'000'000'000;
+  return inode.atime_ns <= inode.mtime_ns || inode.atime_ns <= inode.ctime_ns ||
+         now_ns - inode.atime_ns >= kDayNs;
+}
+
 uint8_t DirentType(uint32_t mode) { return static_cast<uint8_t>(IFTODT(mode)); }
 
 std::string EncodeInode(const Inode& n) {

@@ -43,6 +43,10 @@ struct Inode {
   bool is_symlink() const;
 };
 
+// Linux's relatime rule: a read moves the atime when it is not newer than the mtime or the ctime,
+// or is a day old (so `atime > mtime` still tells whether a file was read since it changed).
+bool AtimeDue(const Inode& inode, int64_t now_ns);
+
 std::string EncodeInode(const Inode& inode);
 // DataLoss when the bytes are not a well-formed inode record of a known version.
 Result<Inode> DecodeInode(Ino ino, ByteView bytes);

@@ -19,19 +19,27 @@ bool InodeRefs::Forget(Ino ino, uint64_t n) {
   return EraseIfIdle(it);
 }
 
-uint64_t InodeRefs::Open(Ino ino) {
+uint64_t InodeRefs::Open(Ino ino, bool atime_due) {
   std::lock_guard<std::mutex> lock(mu_);
   const uint64_t fh = next_handle_++;
-  handles_.emplace(fh, ino);
+  handles_.emplace(fh, Handle{ino, atime_due});
   if (ino != kRootIno) ++counts_[ino].opens;
   return fh;
+}
+
+bool InodeRefs::TakeAtimeDue(uint64_t fh) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto handle = handles_.find(fh);
+  if (handle == handles_.end() || !handle->second.atime_due) return false;
+  handle->second.atime_due = false;
+  return true;
 }
 
 std::optional<InodeRefs::Released> InodeRefs::Release(uint64_t fh) {
   std::lock_guard<std::mutex> lock(mu_);
   auto handle = handles_.find(fh);
   if (handle == handles_.end()) return std::nullopt;
-  const Ino ino = handle->second;
+  const Ino ino = handle->second.ino;
   handles_.erase(handle);
   if (ino == kRootIno) return Released{ino, false};
   auto it = counts_.find(ino);

@@ -30,8 +30,11 @@ class InodeRefs {
   // Returns true when nothing references `ino` any more.
   bool Forget(Ino ino, uint64_t n);
 
-  // A new open handle on `ino`; returns its file handle (never 0, never reused).
-  uint64_t Open(Ino ino);
+  // A new open handle on `ino`; returns its file handle (never 0, never reused). `atime_due`:
+  // the first read through the handle is to move the inode's atime (relatime, AtimeDue).
+  uint64_t Open(Ino ino, bool atime_due = false);
+  // Whether a read through `fh` is the one to move the atime; true once per handle at most.
+  bool TakeAtimeDue(uint64_t fh);
   struct Released {
     Ino ino = 0;
     bool unreferenced = false;  // that was the inode's last reference
@@ -56,7 +59,11 @@ class InodeRefs {
 
   mutable std::mutex mu_;                      // leaf lock
   std::unordered_map<Ino, Counts> counts_;     // GUARDED_BY(mu_); no entry means no references
-  std::unordered_map<uint64_t, Ino> handles_;  // GUARDED_BY(mu_); fh -> inode
+  struct Handle {
+    Ino ino = 0;
+    bool atime_due = false;
+  };
+  std::unordered_map<uint64_t, Handle> handles_;  // GUARDED_BY(mu_); fh -> its inode
   uint64_t next_handle_ = 1;                   // GUARDED_BY(mu_)
 };
 

@@ -496,6 +496,16 @@ Status LiveTree::Rename(Ino parent, std::string_view name, Ino new_parent,
   return Write(&batch);
 }
 
+Status LiveTree::TouchAtime(Ino ino) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(Inode inode, Load(ino));
+  inode.atime_ns = clock_->NowNanos();
+  rocksdb::WriteBatch batch;
+  const std::string key = InodeKey(project_, inode.ino);
+  batch.Put(inodes_, Slice(key), Slice(EncodeInode(inode)));
+  return Write(&batch);
+}
+
 Result<Inode> LiveTree::SetAttr(Ino ino, const AttrChange& change) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(Inode inode, Load(ino));

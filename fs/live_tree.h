@@ -150,6 +150,9 @@ class LiveTree {
                 unsigned flags);
 
   Result<Inode> SetAttr(Ino ino, const AttrChange& change);
+  // A read's atime update (relatime): the atime becomes now, nothing else changes. The inode's
+  // version and dirty mark stay as they are, since snapshots do not keep atimes.
+  Status TouchAtime(Ino ino);
 
   // Changes a regular file's contents. `edit` adds the extent and chunk changes to the batch and
   // sets the inode's new size, mtime and ctime (those of the write or truncate, which may precede
@@ -159,6 +162,7 @@ class LiveTree {
   using DataEdit = std::function<Status(rocksdb::WriteBatch* batch, Inode* inode)>;
   Result<Inode> UpdateData(Ino ino, const DataEdit& edit);
   rocksdb::ColumnFamilyHandle* extents_family() const { return extents_; }
+  Clock* clock() const { return clock_; }
   Result<std::string> ReadLink(Ino ino);
 
   // Bulk import (a native tree copied in, cluster/tree_import.h): many entries per WriteBatch,

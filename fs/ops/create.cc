@@ -12,7 +12,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fu
     if (!made.ok()) return ReplyError(req, made.status());
     const fuse_entry_param e = EntryParam(ctx, *made);
     ctx.refs.AddLookups(made->ino, 1);
-    fi->fh = ctx.refs.Open(made->ino);
+    fi->fh = ctx.refs.Open(made->ino, OpenMovesAtime(ctx, *made, fi->flags));
     fi->keep_cache = 1;
     if (fuse_reply_create(req, &e, fi) != 0) {
       // Interrupted: the kernel never saw the entry nor the handle.

@@ -11,10 +11,13 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Result<Inode> inode = ctx.tree->GetAttr(ino);
     if (!inode.ok()) return ReplyError(req, inode.status());
     if (inode->is_dir()) return ReplyError(req, PosixError("open", EISDIR));
-    fi->fh = ctx.refs.Open(ino);
+    const bool atime_due = OpenMovesAtime(ctx, *inode, fi->flags);
+    fi->fh = ctx.refs.Open(ino, atime_due);
     // Every change to the tree goes through this mount (berth's own changes, like a restore,
-    // invalidate through the notify API), so cached pages stay valid across opens.
-    fi->keep_cache = 1;
+    // invalidate through the notify API), so cached pages stay valid across opens. Except when
+    // the next read is to move the atime: a read served from the page cache never reaches us, so
+    // the cache is dropped then (at most once per change of the file, or once a day).
+    fi->keep_cache = atime_due ? 0 : 1;
     // A descriptor opened for reading has nothing to commit when it is closed, so its close(2)
     // need not wait for a FLUSH round trip (berth takes no POSIX locks, which FLUSH would drop).
     if ((fi->flags & O_ACCMODE) == O_RDONLY) fi->noflush = 1;

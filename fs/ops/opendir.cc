@@ -10,7 +10,7 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Result<Inode> inode = ctx.tree->GetAttr(ino);
     if (!inode.ok()) return ReplyError(req, inode.status());
     if (!inode->is_dir()) return ReplyError(req, PosixError("opendir", ENOTDIR));
-    fi->fh = ctx.refs.Open(ino);
+    fi->fh = ctx.refs.Open(ino, OpenMovesAtime(ctx, *inode, fi->flags));
     if (fuse_reply_open(req, fi) != 0) {
       auto released = ctx.refs.Release(fi->fh);
       if (released && released->unreferenced) ReleaseIfOrphan(ctx, ino);

@@ -78,6 +78,15 @@ uint32_t ChownKeptMode(uint32_t perms);
 // For WRITE: applies KilledMode to regular file `ino` (a mode change, ctime moves).
 Status KillSuidSgidIfAsked(fuse_req_t req, Ino ino);
 
+// Relatime through FUSE: the kernel leaves atimes to the filesystem (its FUSE inodes are
+// S_NOATIME) and drops its cached atime after each read and readdir. Whether a new handle's first
+// read is to move `inode`'s atime (AtimeDue), decided at open from the attributes open loads
+// anyway; never for a write-only handle.
+bool OpenMovesAtime(Context& ctx, Inode inode, int open_flags);
+// Moves the atime if `fi` is a handle whose first read this is and OpenMovesAtime said so. Called
+// before the read's reply, so a stat after the read sees the new atime.
+void MoveAtimeIfDue(Context& ctx, Ino ino, const fuse_file_info* fi);
+
 // getxattr's and listxattr's answer: size 0 asks how many bytes `value` needs; a smaller buffer
 // is ERANGE.
 void ReplyXattrValue(fuse_req_t req, size_t size, const std::string& value);

@@ -57,7 +57,8 @@ fuse_entry_param DotEntry(Ino ino) {
   return e;
 }
 
-void ServeReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus) {
+void ServeReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus,
+                  const fuse_file_info* fi) {
   Context& ctx = Ctx(req);
   Result<Inode> dir = ctx.tree->GetAttr(ino);
   if (!dir.ok()) return ReplyError(req, dir.status());
@@ -116,6 +117,7 @@ void ServeReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool p
   }
 
   for (Ino handed : handed_out) ctx.refs.AddLookups(handed, 1);
+  MoveAtimeIfDue(ctx, ino, fi);
   if (out.Reply() != 0) {
     for (Ino handed : handed_out) {
       if (ctx.refs.Forget(handed, 1)) ReleaseIfOrphan(ctx, handed);
@@ -125,13 +127,13 @@ void ServeReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool p
 
 }  // namespace
 
-void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
-  Serve(req, [&] { ServeReadDir(req, ino, size, off, /*plus=*/false); });
+void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Serve(req, [&] { ServeReadDir(req, ino, size, off, /*plus=*/false, fi); });
 }
 
 // Every entry but "." and ".." counts as a lookup: the kernel instantiates it and will FORGET it.
-void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* /*fi*/) {
-  Serve(req, [&] { ServeReadDir(req, ino, size, off, /*plus=*/true); });
+void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Serve(req, [&] { ServeReadDir(req, ino, size, off, /*plus=*/true, fi); });
 }
 
 }  // namespace berth::fs::ops

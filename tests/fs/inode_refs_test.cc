@@ -53,6 +53,39 @@ TEST(InodeRefsTest, HandlesAreNeverReused) {
   EXPECT_NE(refs.Open(3), a);
 }
 
+TEST(InodeRefsTest, AtimeIsDueOncePerHandle) {
+  InodeRefs refs;
+  const uint64_t due = refs.Open(5, /*atime_due=*/true);
+  const uint64_t not_due = refs.Open(5);
+  EXPECT_TRUE(refs.TakeAtimeDue(due));
+  EXPECT_FALSE(refs.TakeAtimeDue(due));
+  EXPECT_FALSE(refs.TakeAtimeDue(not_due));
+  ASSERT_TRUE(refs.Release(due).has_value());
+  EXPECT_FALSE(refs.TakeAtimeDue(due));  // closed
+}
+
+// Linux's relatime: due when the atime is not newer than mtime or ctime, or a day old.
+TEST(InodeRefsTest, AtimeDueFollowsRelatime) {
+  constexpr int64_t kDay = 86'400'000'000'000;
+  const int64_t now = 100 * kDay;
+  Inode inode;
+  inode.mtime_ns = inode.ctime_ns = now - 10;
+  inode.atime_ns = now - 20;
+  EXPECT_TRUE(AtimeDue(inode, now));  // older than the mtime
+  inode.atime_ns = now - 10;
+  EXPECT_TRUE(AtimeDue(inode, now));  // equal counts
+  inode.atime_ns = now - 5;
+  EXPECT_FALSE(AtimeDue(inode, now));  // read since the last change
+  inode.mtime_ns = now - 2 * kDay;
+  inode.ctime_ns = now - 1;
+  EXPECT_TRUE(AtimeDue(inode, now));  // older than the ctime
+  inode.ctime_ns = now - 2 * kDay;
+  inode.atime_ns = now - kDay;
+  EXPECT_TRUE(AtimeDue(inode, now));  // a day old
+  inode.atime_ns = now - kDay + 1;
+  EXPECT_FALSE(AtimeDue(inode, now));
+}
+
 TEST(InodeRefsTest, RootIsNeverCounted) {
   InodeRefs refs;
   refs.AddLookups(kRootIno, 4);

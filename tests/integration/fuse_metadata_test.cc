@@ -1,6 +1,7 @@
 // Creating inodes, their attributes, links and names through a real mount, call by call against
 // a native ext4 directory.
 
+#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -315,6 +316,63 @@ TEST_F(FuseMetadataTest, WriteMovesMtimeAndCtimeTogetherAtTheWrite) {
     EXPECT_EQ(ns(closed.st_mtim), ns(chmodded.st_mtim)) << path;
     EXPECT_EQ(ns(closed.st_ctim), ns(chmodded.st_ctim)) << path;
     EXPECT_EQ(closed.st_size, 4) << path;
+  }
+}
+
+// Reads move the atime as ext4's relatime does: when it is not newer than mtime or ctime (also
+// when the file's pages are cached already), not when the file was read since it changed, and
+// never for a write-only descriptor. Listing a directory moves its atime the same way.
+TEST_F(FuseMetadataTest, ReadsMoveAtimeAsRelatimeDoes) {
+  auto atime = [](const std::string& p) {
+    struct stat st {};
+    EXPECT_EQ(stat(p.c_str(), &st), 0) << p;
+    return st.st_atim.tv_sec * 1'000'000'000LL + st.st_atim.tv_nsec;
+  };
+  auto read_all = [](const std::string& p) {
+    char buf[16];
+    const int fd = open(p.c_str(), O_RDONLY);
+    EXPECT_GE(fd, 0) << p;
+    EXPECT_EQ(read(fd, buf, sizeof(buf)), 3) << p;
+    close(fd);
+  };
+  auto set_times = [](const std::string& p, time_t atime_s, time_t mtime_s) {
+    struct timespec t[2] = {{atime_s, 0}, {mtime_s, 0}};
+    ASSERT_EQ(utimensat(AT_FDCWD, p.c_str(), t, 0), 0) << p;
+  };
+  const time_t future = time(nullptr) + 3600;
+  for (const std::string& root : {mnt(), native()}) {
+    const std::string f = root + "/a";
+    const int fd = open(f.c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "abc", 3), 3);
+    close(fd);
+
+    set_times(f, 1, 2);  // atime older than mtime
+    read_all(f);
+    EXPECT_GT(atime(f), 2'000'000'000LL) << "read of a changed file on " << root;
+    set_times(f, 1, 2);  // again, now with the pages in the kernel's cache
+    read_all(f);
+    EXPECT_GT(atime(f), 2'000'000'000LL) << "cached read of a changed file on " << root;
+    set_times(f, future, 2);  // read after every change: newer than mtime and ctime
+    read_all(f);
+    EXPECT_EQ(atime(f), future * 1'000'000'000LL) << "read of a read file on " << root;
+
+    set_times(f, 1, 2);
+    const int wfd = open(f.c_str(), O_WRONLY);
+    ASSERT_GE(wfd, 0);
+    ASSERT_EQ(pwrite(wfd, "x", 1, 0), 1);
+    close(wfd);
+    EXPECT_EQ(atime(f), 1'000'000'000LL) << "write-only descriptor on " << root;
+
+    const std::string d = root + "/d";
+    ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
+    set_times(d, 1, 2);
+    DIR* dir = opendir(d.c_str());
+    ASSERT_NE(dir, nullptr);
+    while (readdir(dir) != nullptr) {
+    }
+    closedir(dir);
+    EXPECT_GT(atime(d), 2'000'000'000LL) << "listing a changed directory on " << root;
   }
 }
 
