@@ -1,3 +1,5 @@
+#include <fcntl.h>
+
 #include <spdlog/spdlog.h>
 
 #include "fs/ops/ops.h"
@@ -5,7 +7,8 @@
 namespace berth::fs::ops {
 
 bool OpenMovesAtime(Context& ctx, Inode inode, int open_flags) {
-  if ((open_flags & O_ACCMODE) == O_WRONLY) return false;
+  // O_NOATIME reaches us in the open flags; the kernel checked that the caller may ask it.
+  if ((open_flags & O_ACCMODE) == O_WRONLY || (open_flags & O_NOATIME)) return false;
   if (inode.is_regular()) ctx.data->Overlay(&inode);  // uncommitted writes moved mtime
   return AtimeDue(inode, ctx.tree->clock()->NowNanos());
 }

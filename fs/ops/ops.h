@@ -81,7 +81,7 @@ Status KillSuidSgidIfAsked(fuse_req_t req, Ino ino);
 // Relatime through FUSE: the kernel leaves atimes to the filesystem (its FUSE inodes are
 // S_NOATIME) and drops its cached atime after each read and readdir. Whether a new handle's first
 // read is to move `inode`'s atime (AtimeDue), decided at open from the attributes open loads
-// anyway; never for a write-only handle.
+// anyway; never for a write-only or O_NOATIME handle.
 bool OpenMovesAtime(Context& ctx, Inode inode, int open_flags);
 // Moves the atime if `fi` is a handle whose first read this is and OpenMovesAtime said so. Called
 // before the read's reply, so a stat after the read sees the new atime.

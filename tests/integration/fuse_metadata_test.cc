@@ -321,7 +321,7 @@ TEST_F(FuseMetadataTest, WriteMovesMtimeAndCtimeTogetherAtTheWrite) {
 
 // Reads move the atime as ext4's relatime does: when it is not newer than mtime or ctime (also
 // when the file's pages are cached already), not when the file was read since it changed, and
-// never for a write-only descriptor. Listing a directory moves its atime the same way.
+// never for a write-only or O_NOATIME descriptor. Listing a directory moves its atime the same way.
 TEST_F(FuseMetadataTest, ReadsMoveAtimeAsRelatimeDoes) {
   auto atime = [](const std::string& p) {
     struct stat st {};
@@ -363,6 +363,12 @@ TEST_F(FuseMetadataTest, ReadsMoveAtimeAsRelatimeDoes) {
     ASSERT_EQ(pwrite(wfd, "x", 1, 0), 1);
     close(wfd);
     EXPECT_EQ(atime(f), 1'000'000'000LL) << "write-only descriptor on " << root;
+    const int nfd = open(f.c_str(), O_RDONLY | O_NOATIME);
+    ASSERT_GE(nfd, 0);
+    char c;
+    ASSERT_EQ(read(nfd, &c, 1), 1);
+    close(nfd);
+    EXPECT_EQ(atime(f), 1'000'000'000LL) << "O_NOATIME on " << root;
 
     const std::string d = root + "/d";
     ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
