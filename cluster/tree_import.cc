@@ -283,9 +283,13 @@ class Pipeline {
       }
       return Status::Ok();
     };
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return PosixError("stat " + job.path, errno);
+    // Holes are skipped, not read: a sparse file costs its data, not its size.
     ASSIGN_OR_RETURN(job.op.attrs.size,
-                     storage::ChunkStream(chunker_, std::span<uint8_t>(buffer, buffer_size),
-                                          storage::ReadFd(fd.get(), job.path), store));
+                     storage::ChunkFileData(chunker_, std::span<uint8_t>(buffer, buffer_size),
+                                            fd.get(), static_cast<uint64_t>(st.st_size), job.path,
+                                            store));
     return Status::Ok();
   }
 

@@ -182,49 +182,16 @@ Status NativeTreeSource::ReadData(const Node& node, NodeMeta* meta) {
   if (meta->size == 0) return Status::Ok();
   UniqueFd fd(::open(node.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return PosixError("open " + node.path, errno);
-  const uint64_t size = meta->size;
-  uint64_t at = 0;
-  while (at < size) {
-    off_t data = ::lseek(fd.get(), static_cast<off_t>(at), SEEK_DATA);
-    if (data < 0) {
-      if (errno == ENXIO) break;  // only a hole is left
-      if (errno != EINVAL) return PosixError("lseek " + node.path, errno);
-      data = static_cast<off_t>(at);  // no hole support: all data
-    }
-    off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
-    if (hole < 0) hole = static_cast<off_t>(size);
-    uint64_t end = std::min<uint64_t>(static_cast<uint64_t>(hole), size);
-    if (static_cast<uint64_t>(data) >= end) break;
-    RETURN_IF_ERROR(
-        IngestRegion(fd.get(), node.path, static_cast<uint64_t>(data), end, &meta->extents));
-    at = end;
-  }
-  return Status::Ok();
-}
-
-Status NativeTreeSource::IngestRegion(int fd, const std::string& path, uint64_t begin, uint64_t end,
-                                      std::vector<SourceExtent>* extents) {
-  uint64_t read_at = begin;
-  auto read = [&](std::span<uint8_t> out) -> Result<size_t> {
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), end - read_at));
-    if (want == 0) return size_t{0};
-    for (;;) {
-      ssize_t n = ::pread(fd, out.data(), want, static_cast<off_t>(read_at));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return PosixError("read " + path, errno);
-      read_at += static_cast<uint64_t>(n);  // 0: the file shrank
-      bytes_read_ += static_cast<uint64_t>(n);
-      return static_cast<size_t>(n);
-    }
-  };
+  // Holes are skipped, not read; bytes_read_ counts the data read.
   auto add = [&](uint64_t offset, ByteView chunk) -> Status {
+    bytes_read_ += chunk.size();
     storage::ChunkId id;
     RETURN_IF_ERROR(AddChunk(chunk, &id));
-    extents->push_back(SourceExtent{begin + offset, chunk.size(), id});
+    meta->extents.push_back(SourceExtent{offset, chunk.size(), id});
     return Status::Ok();
   };
-  return storage::ChunkStream(chunker_, std::span<uint8_t>(buffer_.get(), buffer_size_), read,
-                              add)
+  return storage::ChunkFileData(chunker_, std::span<uint8_t>(buffer_.get(), buffer_size_), fd.get(),
+                                meta->size, node.path, add)
       .status();
 }
 

@@ -64,8 +64,6 @@ class NativeTreeSource : public TreeSource {
 
   Result<const Node*> Find(NodeId node) const;
   Status ReadData(const Node& node, NodeMeta* meta);
-  Status IngestRegion(int fd, const std::string& path, uint64_t begin, uint64_t end,
-                      std::vector<SourceExtent>* extents);
   Status AddChunk(ByteView chunk, storage::ChunkId* id);
 
   const std::string root_path_;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/status.h"
@@ -27,6 +28,14 @@ Result<uint64_t> ChunkStream(const Chunker& chunker, std::span<uint8_t> buffer,
 
 // A StreamRead over read(2) of `fd` from its current offset, retrying EINTR; errors name `name`.
 StreamRead ReadFd(int fd, const std::string& name);
+
+// Cuts the data of a regular file of `size` bytes (as stat saw it) into chunks, region by region:
+// the holes lseek(SEEK_DATA/SEEK_HOLE) reports are skipped, never read, so a sparse file costs
+// its data and not its size (a filesystem without hole support gives one region). Each region is
+// cut as a stream of its own; `emit` gets offsets in the file. Returns the file's length: `size`,
+// or less if it shrank meanwhile; bytes it grew by are not read. Errors name `name`.
+Result<uint64_t> ChunkFileData(const Chunker& chunker, std::span<uint8_t> buffer, int fd,
+                               uint64_t size, const std::string& name, const StreamChunk& emit);
 
 }  // namespace berth::storage
 

@@ -1,8 +1,11 @@
 #include "storage/chunk_stream.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "tests/testing/status_matchers.h"
@@ -82,6 +85,57 @@ TEST(ChunkStreamTest, ErrorsStopTheStream) {
   ASSERT_OK_AND_ASSIGN(uint64_t length, ChunkStream(chunker, buffer, nothing, count));
   EXPECT_EQ(length, 0u);
   EXPECT_EQ(calls, 0);
+}
+
+// A sparse file's holes are skipped, not read: what is emitted is its data, at its offsets, and
+// the length is the file's (a trailing hole included). A shrunken file ends where a read found
+// its end.
+TEST(ChunkStreamTest, FileDataSkipsHoles) {
+  berth::testing::TempDir dir;
+  const std::string path = dir.Sub("sparse");
+  const Bytes first = berth::testing::RandomBytes(300'000, 1);
+  const Bytes second = berth::testing::RandomBytes(70'000, 2);
+  constexpr uint64_t kSecondAt = 64ull << 30;  // 64 GiB of hole between them
+  constexpr uint64_t kSize = 128ull << 30;
+  const int fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+  ASSERT_EQ(pwrite(fd, second.data(), second.size(), kSecondAt),
+            static_cast<ssize_t>(second.size()));
+  ASSERT_EQ(ftruncate(fd, kSize), 0);
+
+  const Chunker chunker;
+  std::vector<uint8_t> buffer(2 * chunker.options().max_size);
+  Bytes before, after;  // the bytes emitted below and above the hole
+  uint64_t emitted = 0;
+  auto emit = [&](uint64_t offset, ByteView chunk) -> Status {
+    emitted += chunk.size();
+    Bytes& into = offset < kSecondAt ? before : after;
+    const uint64_t base = offset < kSecondAt ? 0 : kSecondAt;
+    if (offset - base != into.size()) return DataLossError("a gap inside a data region");
+    into.insert(into.end(), chunk.begin(), chunk.end());
+    return Status::Ok();
+  };
+  ASSERT_OK_AND_ASSIGN(uint64_t length, ChunkFileData(chunker, buffer, fd, kSize, path, emit));
+  EXPECT_EQ(length, kSize);
+  // ext4 keeps data in 4 KiB blocks: each region ends at most a block past the bytes written.
+  ASSERT_GE(before.size(), first.size());
+  EXPECT_LT(before.size(), first.size() + 4096);
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), before.begin()));
+  ASSERT_GE(after.size(), second.size());
+  EXPECT_LT(after.size(), second.size() + 4096);
+  EXPECT_TRUE(std::equal(second.begin(), second.end(), after.begin()));
+  EXPECT_LT(emitted, 1u << 20) << "holes were read";
+
+  // Told a larger size than the file has (it shrank after stat): the length is where it ends.
+  ASSERT_EQ(ftruncate(fd, 100'000), 0);
+  emitted = 0;
+  before.clear();
+  after.clear();
+  ASSERT_OK_AND_ASSIGN(length, ChunkFileData(chunker, buffer, fd, kSize, path, emit));
+  EXPECT_EQ(length, 100'000u);
+  EXPECT_EQ(before.size(), 100'000u);
+  ::close(fd);
 }
 
 }  // namespace
