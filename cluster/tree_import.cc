@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -34,6 +36,38 @@ constexpr uint64_t kInoBlock = 4096;
 constexpr size_t kMaxQueuedJobs = 16384;
 
 int64_t Nanos(const struct timespec& t) { return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec; }
+
+// The extended attributes of `path` itself (not a symlink's target); none where the filesystem
+// has none. A list or value that changes while it is read is read again.
+Status ReadXattrs(const std::string& path, std::vector<std::pair<std::string, std::string>>* out) {
+  for (;;) {
+    out->clear();
+    const ssize_t size = ::llistxattr(path.c_str(), nullptr, 0);
+    if (size < 0 && (errno == ENOTSUP || errno == ENODATA)) return Status::Ok();
+    if (size < 0) return PosixError("list xattrs of " + path, errno);
+    if (size == 0) return Status::Ok();
+    std::string names(static_cast<size_t>(size), '\0');
+    const ssize_t listed = ::llistxattr(path.c_str(), names.data(), names.size());
+    if (listed < 0 && errno == ERANGE) continue;
+    if (listed < 0) return PosixError("list xattrs of " + path, errno);
+    names.resize(static_cast<size_t>(listed));
+    bool changed = false;
+    for (size_t at = 0; at < names.size() && !changed;) {
+      const std::string name(names.c_str() + at);
+      at += name.size() + 1;
+      std::string value(64 * 1024, '\0');
+      const ssize_t n = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+      if (n < 0 && errno == ENODATA) {  // removed meanwhile
+        changed = true;
+        break;
+      }
+      if (n < 0) return PosixError("read xattr " + name + " of " + path, errno);
+      value.resize(static_cast<size_t>(n));
+      out->emplace_back(name, std::move(value));
+    }
+    if (!changed) return Status::Ok();
+  }
+}
 
 bool AllZero(ByteView bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
@@ -170,7 +204,7 @@ class Pipeline {
       fs::ImportOp& op = job->op;
       op.parent = into;
       op.name = std::move(name);
-      const bool linkable = !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode);
+      const bool linkable = !S_ISDIR(st.st_mode);  // symlinks too, as ext4 allows
       if (linkable && st.st_nlink > 1) {
         auto linked = seen_.find({st.st_dev, st.st_ino});
         if (linked != seen_.end()) {
@@ -189,6 +223,7 @@ class Pipeline {
       op.attrs.rdev = st.st_rdev;
       op.attrs.atime_ns = Nanos(st.st_atim);
       op.attrs.mtime_ns = Nanos(st.st_mtim);
+      RETURN_IF_ERROR(ReadXattrs(path, &op.xattrs));
       const fs::Ino ino = op.ino;
       if (S_ISDIR(st.st_mode)) {
         job->counted = Counted::kDirectory;
@@ -209,6 +244,7 @@ class Pipeline {
         target.resize(static_cast<size_t>(n));
         op.attrs.symlink_target = std::move(target);
         job->counted = Counted::kSymlink;
+        if (st.st_nlink > 1) seen_[{st.st_dev, st.st_ino}] = ino;
       } else {
         job->counted = Counted::kFile;
         if (S_ISREG(st.st_mode)) job->path = std::move(path);

@@ -643,11 +643,19 @@ Status LiveTree::Import(std::span<const ImportOp> ops, rocksdb::WriteBatch* batc
             next.usage.bytes + allocated > limits_.max_bytes) {
           return Errno(EDQUOT, "byte quota of " + std::to_string(limits_.max_bytes) + " reached");
         }
+        for (const auto& [name, value] : op.xattrs) {
+          if (name.empty() || name.size() > kMaxXattrNameLength) {
+            return Errno(ERANGE, "xattr name of " + op.name);
+          }
+          if (value.size() > kMaxXattrValueSize) {
+            return Errno(E2BIG, "xattr value over 64 KiB on " + op.name);
+          }
+        }
         Inode child;
         child.ino = op.ino;
         child.mode = type == S_IFLNK ? (S_IFLNK | 0777) : op.attrs.mode;
         child.uid = op.attrs.uid;
-        child.gid = (dir->inode.mode & S_ISGID) ? dir->inode.gid : op.attrs.gid;
+        child.gid = op.attrs.gid;
         child.nlink = type == S_IFDIR ? 2 : 1;
         child.rdev = type == S_IFCHR || type == S_IFBLK ? op.attrs.rdev : 0;
         child.atime_ns = op.attrs.atime_ns;
@@ -667,6 +675,9 @@ Status LiveTree::Import(std::span<const ImportOp> ops, rocksdb::WriteBatch* batc
         for (const ImportExtent& e : op.extents) {
           batch->Put(extents_, Slice(ExtentKey(project_, child.ino, e.offset)),
                      Slice(EncodeExtentValue(e.id, e.length)));
+        }
+        for (const auto& [name, value] : op.xattrs) {
+          batch->Put(xattrs_, Slice(XattrKey(project_, child.ino, name)), Slice(value));
         }
         ++next.usage.inodes;
         next.usage.bytes += allocated;

@@ -92,10 +92,14 @@ struct ImportOp {
   Ino ino = 0;  // kCreate: a number from ReserveInodes, used once
   Ino parent = 0;
   std::string name;
-  // kCreate: mode (type and permission bits), uid, gid (the directory's setgid rule applies, as
-  // in MakeNode), rdev, size (regular files), atime_ns, mtime_ns, symlink_target (symlinks,
-  // whose mode is always 0777). nlink, ctime, parent, version and allocated are the tree's.
+  // kCreate: mode (type and permission bits), uid, gid (as given: an import copies owners, so a
+  // set-group-ID directory's rule for new files does not apply), rdev, size (regular files),
+  // atime_ns, mtime_ns, symlink_target (symlinks, whose mode is always 0777). nlink, ctime,
+  // parent, version and allocated are the tree's.
   Inode attrs;
+  // kCreate: extended attributes, name and value (names up to kMaxXattrNameLength bytes, values
+  // up to kMaxXattrValueSize).
+  std::vector<std::pair<std::string, std::string>> xattrs;
   // kCreate of a regular file: its data in offset order; bytes in no extent are holes. The
   // extents' lengths are what the file counts against the byte quota.
   std::vector<ImportExtent> extents;

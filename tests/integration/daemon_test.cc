@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -265,6 +266,65 @@ TEST_F(DaemonLifecycleTest, ImportKeepsTimesLinksHolesAndSpecialFiles) {
   const std::string exported = dir_.Sub("exported");
   ASSERT_EQ(Berth({"export", "zeta@imported", exported}).exit_code, 0);
   EXPECT_EQ(Describe(exported), expected);
+}
+
+// An import copies owners and extended attributes as they are: inside a set-group-ID directory
+// entries keep their own group (the rule for new files is for callers, not for a copy), every
+// inode keeps its xattrs (files, directories, symlinks; user.* and trusted.*), and hard-linked
+// symlinks stay one inode.
+TEST_F(DaemonLifecycleTest, ImportKeepsGroupsInSetgidDirectoriesXattrsAndLinkedSymlinks) {
+  const std::string src = dir_.Sub("src");
+  std::filesystem::create_directories(src + "/sg/sub");
+  ASSERT_EQ(chown((src + "/sg").c_str(), 1000, 2000), 0);
+  ASSERT_EQ(chmod((src + "/sg").c_str(), 02775), 0);
+  WriteRandom(src + "/sg/f", 1000, 3);
+  ASSERT_EQ(chown((src + "/sg/f").c_str(), 1000, 3000), 0);
+  ASSERT_EQ(chown((src + "/sg/sub").c_str(), 1001, 3001), 0);
+  ASSERT_EQ(chmod((src + "/sg/sub").c_str(), 0755), 0);  // no set-group-ID of its own
+  ASSERT_EQ(setxattr((src + "/sg/f").c_str(), "user.a", "1", 1, 0), 0);
+  ASSERT_EQ(setxattr((src + "/sg/f").c_str(), "trusted.t", "22", 2, 0), 0);
+  const std::string big(3000, 'v');  // ext4 keeps one block of xattrs per inode
+  ASSERT_EQ(setxattr((src + "/sg/sub").c_str(), "user.big", big.data(), big.size(), 0), 0);
+  ASSERT_EQ(symlink("f", (src + "/sg/ln").c_str()), 0);
+  ASSERT_EQ(lsetxattr((src + "/sg/ln").c_str(), "trusted.s", "3", 1, 0), 0);
+  ASSERT_EQ(link((src + "/sg/ln").c_str(), (src + "/ln2").c_str()), 0);
+
+  BerthJson({"project", "create", "owners"});
+  json report = BerthJson({"import", "owners", src});
+  EXPECT_EQ(report["hard_links"], 1);
+  const std::string mnt = BerthJson({"mount", "owners"})["mountpoint"];
+  auto xattrs = [](const std::string& path) {
+    std::map<std::string, std::string> out;
+    char names[4096];
+    const ssize_t n = llistxattr(path.c_str(), names, sizeof(names));
+    EXPECT_GE(n, 0) << path;
+    for (ssize_t at = 0; at < n;) {
+      const std::string name(names + at);
+      at += static_cast<ssize_t>(name.size()) + 1;
+      std::string value(65536, '\0');
+      const ssize_t len = lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+      EXPECT_GE(len, 0) << path << " " << name;
+      value.resize(static_cast<size_t>(std::max<ssize_t>(len, 0)));
+      out[name] = value;
+    }
+    return out;
+  };
+  for (const char* rel : {"sg", "sg/f", "sg/sub", "sg/ln", "ln2"}) {
+    struct stat a {}, b {};
+    ASSERT_EQ(lstat((src + "/" + rel).c_str(), &a), 0) << rel;
+    ASSERT_EQ(lstat((mnt + "/" + rel).c_str(), &b), 0) << rel;
+    EXPECT_EQ(b.st_mode, a.st_mode) << rel;
+    EXPECT_EQ(b.st_uid, a.st_uid) << rel;
+    EXPECT_EQ(b.st_gid, a.st_gid) << rel;
+    EXPECT_EQ(b.st_nlink, a.st_nlink) << rel;
+    EXPECT_EQ(xattrs(mnt + "/" + rel), xattrs(src + "/" + rel)) << rel;
+  }
+  EXPECT_EQ(xattrs(mnt + "/sg/f").at("trusted.t"), "22");
+  EXPECT_EQ(xattrs(mnt + "/sg/sub").at("user.big"), big);
+  struct stat l1 {}, l2 {};
+  ASSERT_EQ(lstat((mnt + "/sg/ln").c_str(), &l1), 0);
+  ASSERT_EQ(lstat((mnt + "/ln2").c_str(), &l2), 0);
+  EXPECT_EQ(l1.st_ino, l2.st_ino);
 }
 
 // A sparse file's holes are skipped, not read: an 8 TiB file with data at both ends imports at
