@@ -154,7 +154,10 @@ class Restorer {
     if (options_.xattrs) {
       for (const auto& [name, value] : e.xattrs) {
         if (::lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0) != 0) {
-          if (errno != EPERM && errno != ENOTSUP && errno != EACCES) {
+          // Refused by the target, not by the disk: no privilege, no support, or a value larger
+          // than it keeps (ext4 holds one block of xattrs per inode: ENOSPC, E2BIG).
+          if (errno != EPERM && errno != ENOTSUP && errno != EACCES && errno != ENOSPC &&
+              errno != E2BIG) {
             return PosixError("setxattr " + path + " " + name, errno);
           }
           ++stats_.skipped;

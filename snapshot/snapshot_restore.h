@@ -14,8 +14,9 @@ struct RestoreOptions {
   // Give every entry the snapshot's uid and gid (needs CAP_CHOWN). When false, entries belong to
   // the caller. Default: true.
   bool owners = true;
-  // Restore extended attributes. A name the target filesystem refuses (EPERM, ENOTSUP: e.g.
-  // trusted.* without privilege) is skipped and counted. Default: true.
+  // Restore extended attributes. One the target filesystem refuses (EPERM, ENOTSUP: e.g.
+  // trusted.* without privilege; ENOSPC, E2BIG: a value larger than it keeps, like ext4's one
+  // block) is skipped and counted, and the restore goes on. Default: true.
   bool xattrs = true;
   // Make character and block devices (needs CAP_MKNOD); when false they are skipped and counted.
   // Default: true.
