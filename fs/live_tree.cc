@@ -88,6 +88,13 @@ Status ValidateName(std::string_view name) {
   return Status::Ok();
 }
 
+// The limits every xattr of the tree keeps: set one by one or brought in by an import.
+Status ValidateXattr(std::string_view name, size_t value_size) {
+  if (name.empty() || name.size() > kMaxXattrNameLength) return Errno(ERANGE, "xattr name");
+  if (value_size > kMaxXattrValueSize) return Errno(E2BIG, "xattr value over 64 KiB");
+  return Status::Ok();
+}
+
 LiveTree::LiveTree(storage::Database* db, const ProjectId& project, Clock* clock)
     : db_(db),
       project_(project),
@@ -177,9 +184,13 @@ Status LiveTree::AddMissingLinks() {
 
 Status LiveTree::Write(rocksdb::WriteBatch* batch) { return db_->Write(batch); }
 
+void LiveTree::PutInodeRecord(rocksdb::WriteBatch* batch, const Inode& inode) {
+  batch->Put(inodes_, Slice(InodeKey(project_, inode.ino)), Slice(EncodeInode(inode)));
+}
+
 void LiveTree::PutInode(rocksdb::WriteBatch* batch, const Inode& inode) {
+  PutInodeRecord(batch, inode);
   const std::string key = InodeKey(project_, inode.ino);
-  batch->Put(inodes_, Slice(key), Slice(EncodeInode(inode)));
   uint8_t version[8];
   EncodeFixed64(version, inode.version);
   batch->Put(dirty_, Slice(key), rocksdb::Slice(reinterpret_cast<const char*>(version), 8));
@@ -501,8 +512,7 @@ Status LiveTree::TouchAtime(Ino ino) {
   ASSIGN_OR_RETURN(Inode inode, Load(ino));
   inode.atime_ns = clock_->NowNanos();
   rocksdb::WriteBatch batch;
-  const std::string key = InodeKey(project_, inode.ino);
-  batch.Put(inodes_, Slice(key), Slice(EncodeInode(inode)));
+  PutInodeRecord(&batch, inode);
   return Write(&batch);
 }
 
@@ -644,12 +654,8 @@ Status LiveTree::Import(std::span<const ImportOp> ops, rocksdb::WriteBatch* batc
           return Errno(EDQUOT, "byte quota of " + std::to_string(limits_.max_bytes) + " reached");
         }
         for (const auto& [name, value] : op.xattrs) {
-          if (name.empty() || name.size() > kMaxXattrNameLength) {
-            return Errno(ERANGE, "xattr name of " + op.name);
-          }
-          if (value.size() > kMaxXattrValueSize) {
-            return Errno(E2BIG, "xattr value over 64 KiB on " + op.name);
-          }
+          Status valid = ValidateXattr(name, value.size());
+          if (!valid.ok()) return valid.WithContext(op.name);
         }
         Inode child;
         child.ino = op.ino;
@@ -795,8 +801,7 @@ Result<std::vector<std::pair<Ino, std::string>>> LiveTree::FindNames(std::span<c
 }
 
 Status LiveTree::SetXattr(Ino ino, std::string_view name, ByteView value, int flags) {
-  if (name.empty() || name.size() > kMaxXattrNameLength) return Errno(ERANGE, "xattr name");
-  if (value.size() > kMaxXattrValueSize) return Errno(E2BIG, "xattr value over 64 KiB");
+  RETURN_IF_ERROR(ValidateXattr(name, value.size()));
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(Inode inode, Load(ino));
   std::string existing;

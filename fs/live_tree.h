@@ -239,6 +239,8 @@ class LiveTree {
   // Writes the inode and marks it changed since the last snapshot. REQUIRES: its version was
   // bumped (or it is new), so a mark the snapshot writer consumed meanwhile is told apart.
   void PutInode(rocksdb::WriteBatch* batch, const Inode& inode);
+  // Writes the inode record alone: for changes snapshots do not keep (atime).
+  void PutInodeRecord(rocksdb::WriteBatch* batch, const Inode& inode);
   void PutState(rocksdb::WriteBatch* batch);
   // Adds `name` -> `ino` to `dir` (taking the next cookie) / removes it.
   void AddEntry(rocksdb::WriteBatch* batch, Inode* dir, std::string_view name, const Inode& child);
