@@ -289,39 +289,36 @@ TEST_F(FuseMetadataTest, TruncateAndFallocateMoveMtimeLikeExt4) {
 // its later ctime. As on ext4.
 TEST_F(FuseMetadataTest, WriteMovesMtimeAndCtimeTogetherAtTheWrite) {
   auto ns = [](const struct timespec& t) { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; };
+  auto stat_of = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+    return st;
+  };
   for (const std::string& path : {M("w"), N("w")}) {
     const int fd = open(path.c_str(), O_CREAT | O_WRONLY, 0644);
     ASSERT_GE(fd, 0);
-    struct stat created {};
-    ASSERT_EQ(fstat(fd, &created), 0);
+    const struct stat created = stat_of(path);
     ASSERT_EQ(write(fd, "abc", 3), 3);
-    struct stat written {};
-    ASSERT_EQ(stat(path.c_str(), &written), 0);
+    const struct stat written = stat_of(path);
     EXPECT_EQ(ns(written.st_mtim), ns(written.st_ctim)) << path;
     EXPECT_GE(ns(written.st_ctim), ns(created.st_ctim)) << path;
     ASSERT_EQ(fsync(fd), 0);
-    struct stat synced {};
-    ASSERT_EQ(stat(path.c_str(), &synced), 0);
+    const struct stat synced = stat_of(path);
     EXPECT_EQ(ns(synced.st_mtim), ns(written.st_mtim)) << path;
     EXPECT_EQ(ns(synced.st_ctim), ns(written.st_ctim)) << path;
 
     ASSERT_EQ(pwrite(fd, "d", 1, 3), 1);
     ASSERT_EQ(chmod(path.c_str(), 0600), 0);
-    struct stat chmodded {};
-    ASSERT_EQ(stat(path.c_str(), &chmodded), 0);
+    const struct stat chmodded = stat_of(path);
     EXPECT_GE(ns(chmodded.st_ctim), ns(chmodded.st_mtim)) << path;
     ASSERT_EQ(close(fd), 0);
-    struct stat closed {};
-    ASSERT_EQ(stat(path.c_str(), &closed), 0);
+    const struct stat closed = stat_of(path);
     EXPECT_EQ(ns(closed.st_mtim), ns(chmodded.st_mtim)) << path;
     EXPECT_EQ(ns(closed.st_ctim), ns(chmodded.st_ctim)) << path;
     EXPECT_EQ(closed.st_size, 4) << path;
   }
 }
 
-// Reads move the atime as ext4's relatime does: when it is not newer than mtime or ctime (also
-// when the file's pages are cached already), not when the file was read since it changed, and
-// never for a write-only or O_NOATIME descriptor. Listing a directory moves its atime the same way.
 TEST_F(FuseMetadataTest, ReadsMoveAtimeAsRelatimeDoes) {
   auto atime = [](const std::string& p) {
     struct stat st {};
